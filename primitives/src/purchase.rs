@@ -1,0 +1,1 @@
+//! Filled by the pallet-core work (signed purchase payload).

@@ -1,0 +1,1 @@
+//! Filled by the pallet-core work (token ids, invalidity reasons).

@@ -1,0 +1,229 @@
+//! A user's trust and block-size state as an auditor keeps it, and the update the pallet runs
+//! after each settled token block.
+//!
+//! By default ([`TrustParams::default`] with any bounds) the update is exactly the talk's:
+//! cumulative `gamma`, [`next_block_size`], no recovery. Two options, both off by default:
+//!
+//! - [`GammaMode::Windowed`]: `gamma` counts only the invalid tokens of the last `n` blocks
+//!   (`n ≤` [`RECENT_BLOCKS`](crate::recent_invalid::RECENT_BLOCKS)). When an old bad block leaves the window, `gamma` falls and the
+//!   talk's rule makes `W` grow; that growth is capped at `max(W_{i−1}, W_0)`, so forgetting
+//!   restores a user's size but never rewards it beyond the initial size.
+//! - [`Recovery::TowardInitial`]: after `k` consecutive clean blocks (`beta = 0`), `W` moves
+//!   halfway toward `W_0`, the step rounded up so it is at least one token, and the count of
+//!   clean blocks starts again. Recovery only raises `W` (never above `W_0`); any invalid
+//!   token resets the count.
+//!
+//! Both results are clamped to the bounds in [`TrustParams`].
+
+use crate::{
+	block_size::{next_block_size, BlockSizeBounds},
+	recent_invalid::RecentInvalid,
+	trust::{initial_trust, trust, TrustProfile, TrustValue},
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Which invalid tokens count in `gamma`.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub enum GammaMode {
+	/// All invalid tokens since the user's first block (the talk). Once `gamma ≥ W` the size
+	/// never moves again.
+	#[default]
+	Cumulative,
+	/// Only those of the last `blocks` blocks, `blocks` clamped to `[1, RECENT_BLOCKS]`.
+	Windowed {
+		/// Window length, in blocks.
+		blocks: u8,
+	},
+}
+
+/// Whether an honest user's block size grows back after it was cut.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub enum Recovery {
+	/// Never (the talk).
+	#[default]
+	Off,
+	/// After `clean_blocks` consecutive clean blocks (0 counts as 1), `W` moves halfway toward
+	/// `W_0`, rounded up.
+	TowardInitial {
+		/// Consecutive clean blocks needed for one step.
+		clean_blocks: u32,
+	},
+}
+
+/// The auditor's (or the chain's) settings for the block-size update.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct TrustParams {
+	/// Smallest and largest block size.
+	pub bounds: BlockSizeBounds,
+	/// Which invalid tokens count in `gamma`.
+	pub gamma: GammaMode,
+	/// Whether clean blocks win back block size.
+	pub recovery: Recovery,
+}
+
+impl TrustParams {
+	/// The talk's rule within `bounds`: cumulative `gamma`, no recovery.
+	pub const fn talk(bounds: BlockSizeBounds) -> Self {
+		Self {
+			bounds,
+			gamma: GammaMode::Cumulative,
+			recovery: Recovery::Off,
+		}
+	}
+}
+
+/// What one settled block did to a user's standing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BlockOutcome {
+	/// The user's next block size `W_i`.
+	pub next_size: u32,
+	/// The user's trust after the block, `T(gamma_i)` with parameter `W_{i−1}`.
+	pub trust: TrustValue,
+	/// The `gamma` that trust was computed from (cumulative or windowed).
+	pub gamma: u32,
+	/// Whether a recovery step raised the size.
+	pub recovered: bool,
+}
+
+/// Trust and block-size state of one user with one auditor; what the pallet stores.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct TrustState {
+	/// The user's trust model.
+	pub profile: TrustProfile,
+	/// Initial block size `W_0`, within the bounds it was created with.
+	pub initial_size: u32,
+	/// Current block size `W`.
+	pub size: u32,
+	/// Invalid tokens over all the user's blocks (the talk's `gamma`), saturating.
+	pub gamma: u32,
+	/// Current trust value (see [`BlockOutcome::trust`]); `T(0)` for a new user.
+	pub trust: TrustValue,
+	/// Blocks settled so far, saturating.
+	pub blocks: u32,
+	/// Consecutive clean blocks since the last invalid token or recovery step.
+	pub clean_streak: u32,
+	/// Invalid tokens of the most recent blocks, for the windowed `gamma`.
+	pub recent: RecentInvalid,
+}
+
+impl TrustState {
+	/// A new user with `profile` and initial block size `initial_size` (brought within
+	/// `params.bounds`), trusted at `T(0) = (W_0 + 1)/(W_0 + 2)`.
+	pub fn new(profile: TrustProfile, initial_size: u32, params: &TrustParams) -> Self {
+		let initial_size = params.bounds.clamp(u128::from(initial_size));
+		Self {
+			profile,
+			initial_size,
+			size: initial_size,
+			gamma: 0,
+			trust: initial_trust(profile, initial_size),
+			blocks: 0,
+			clean_streak: 0,
+			recent: RecentInvalid::default(),
+		}
+	}
+
+	/// Records a settled block with `beta` invalid tokens and moves to the next block size.
+	pub fn apply_block(&mut self, beta: u32, params: &TrustParams) -> BlockOutcome {
+		let w_prev = self.size;
+		let (gamma_prev, gamma_new) = self.record(beta, params.gamma);
+		let mut next_size =
+			next_block_size(self.profile, w_prev, gamma_prev, gamma_new, params.bounds);
+		if gamma_new < gamma_prev {
+			let cap = w_prev.max(self.initial_size);
+			next_size = params.bounds.clamp(u128::from(next_size.min(cap)));
+		}
+		let recovered = match self.recovery_step(beta, next_size, params) {
+			Some(raised) => {
+				next_size = raised;
+				true
+			}
+			None => false,
+		};
+		self.size = next_size;
+		self.trust = trust(self.profile, w_prev, gamma_new);
+		BlockOutcome {
+			next_size,
+			trust: self.trust,
+			gamma: gamma_new,
+			recovered,
+		}
+	}
+
+	/// Updates the counters for a block with `beta` invalid tokens; returns `gamma` before and
+	/// after it, as `mode` counts it.
+	fn record(&mut self, beta: u32, mode: GammaMode) -> (u32, u32) {
+		let gamma_before = self.counted_gamma(mode);
+		self.gamma = self.gamma.saturating_add(beta);
+		self.recent.push(beta);
+		self.blocks = self.blocks.saturating_add(1);
+		self.clean_streak = if beta == 0 {
+			self.clean_streak.saturating_add(1)
+		} else {
+			0
+		};
+		(gamma_before, self.counted_gamma(mode))
+	}
+
+	/// `gamma` as `mode` counts it.
+	fn counted_gamma(&self, mode: GammaMode) -> u32 {
+		match mode {
+			GammaMode::Cumulative => self.gamma,
+			GammaMode::Windowed { blocks } => self.recent.sum_last(blocks),
+		}
+	}
+
+	/// The raised size if this block completes a recovery streak and `size` is below `W_0`;
+	/// restarts the streak when it does.
+	fn recovery_step(&mut self, beta: u32, size: u32, params: &TrustParams) -> Option<u32> {
+		let Recovery::TowardInitial { clean_blocks } = params.recovery else {
+			return None;
+		};
+		if beta != 0 || self.clean_streak < clean_blocks.max(1) || size >= self.initial_size {
+			return None;
+		}
+		self.clean_streak = 0;
+		let gap = self.initial_size.saturating_sub(size);
+		let raised = size.saturating_add(gap.div_ceil(2));
+		Some(params.bounds.clamp(u128::from(raised)))
+	}
+}
