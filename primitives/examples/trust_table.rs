@@ -30,11 +30,7 @@ fn main() {
 	println!("W = {W}; next W with gamma_prev = 0, gamma_new = beta, bounds [1, u32::MAX]\n");
 	print!("{:>4}", "beta");
 	for (_, name) in PROFILES {
-		print!(
-			"  {:>20}  {:>20}",
-			format!("{name} fixed"),
-			format!("{name} f64")
-		);
+		print!("  {:>20}  {:>20}", format!("{name} fixed"), format!("{name} f64"));
 	}
 	for (_, name) in PROFILES {
 		print!("  {:>7}", format!("W' {name}"));

@@ -85,15 +85,9 @@ mod tests {
 			assert_eq!(growth(w, 0), Some(ONE));
 			assert_eq!(decay(w, 0), Some(ONE));
 			let top = to_f64(growth(w, w).unwrap_or(0));
-			assert!(
-				(top / (f64::from(w) + 1.0) - 1.0).abs() < 1e-15,
-				"w = {w}: {top}"
-			);
+			assert!((top / (f64::from(w) + 1.0) - 1.0).abs() < 1e-15, "w = {w}: {top}");
 			let bottom = to_f64(decay(w, w).unwrap_or(0));
-			assert!(
-				(bottom * (f64::from(w) + 1.0) - 1.0).abs() < 1e-9,
-				"w = {w}: {bottom}"
-			);
+			assert!((bottom * (f64::from(w) + 1.0) - 1.0).abs() < 1e-9, "w = {w}: {bottom}");
 		}
 	}
 

@@ -74,10 +74,7 @@ mod tests {
 
 	#[test]
 	fn saturates_and_tolerates_a_corrupt_cursor() {
-		let mut recent = RecentInvalid {
-			counts: [u32::MAX; RECENT_BLOCKS],
-			next: 200,
-		};
+		let mut recent = RecentInvalid { counts: [u32::MAX; RECENT_BLOCKS], next: 200 };
 		assert_eq!(recent.sum_last(16), u32::MAX);
 		recent.push(0);
 		assert_eq!(recent.sum_last(1), 0);

@@ -22,11 +22,11 @@ pub fn trust(profile: TrustProfile, w: u32, beta: u32) -> f64 {
 			// the cancellation that costs `f64` about `W·1e-16` of relative error near `beta = W`.
 			let g2 = (w + 1.0) / (w + 2.0);
 			1.0 / (w + 2.0) - g2 * (-d * (w - beta)).exp_m1()
-		}
+		},
 		TrustProfile::Pessimistic => {
 			let g1 = 1.0 / (w + 2.0);
 			g1 * (d * (w - beta)).exp()
-		}
+		},
 	}
 }
 

@@ -39,14 +39,11 @@ pub struct PurchaseBooks {
 ///
 /// Saturates at the bounds of `i128` instead of overflowing.
 pub fn block_risk(purchases: impl IntoIterator<Item = PurchaseBooks>, rho: Perbill) -> i128 {
-	purchases
-		.into_iter()
-		.filter(|p| p.paid)
-		.fold(0i128, |risk, p| {
-			let paid = i128::try_from(merchant_payout(p.value, rho)).unwrap_or(i128::MAX);
-			let redeemed = i128::try_from(p.redeemed).unwrap_or(i128::MAX);
-			risk.saturating_add(paid.saturating_sub(redeemed))
-		})
+	purchases.into_iter().filter(|p| p.paid).fold(0i128, |risk, p| {
+		let paid = i128::try_from(merchant_payout(p.value, rho)).unwrap_or(i128::MAX);
+		let redeemed = i128::try_from(p.redeemed).unwrap_or(i128::MAX);
+		risk.saturating_add(paid.saturating_sub(redeemed))
+	})
 }
 
 #[cfg(test)]
@@ -73,11 +70,7 @@ mod tests {
 	#[test]
 	fn valid_block_risk_is_minus_w_v_rho() {
 		// W = 20 tokens of v = 100 in four purchases of 5, rho = 5%: Rsk = -20·100·0.05 = -100.
-		let purchase = PurchaseBooks {
-			value: 500,
-			redeemed: 500,
-			paid: true,
-		};
+		let purchase = PurchaseBooks { value: 500, redeemed: 500, paid: true };
 		assert_eq!(block_risk([purchase; 4], rho_percent(5)), -100);
 	}
 
@@ -87,32 +80,16 @@ mod tests {
 		// Held and rejected: |tr3| = 5 with one invalid token (neither paid nor redeemed).
 		// Talk: Σ |tr_i| v (1-rho) - Σ (|tr_i| - beta_i) v = (4+3)·90 - (3+3)·100 = 630 - 600 = 30.
 		let books = [
-			PurchaseBooks {
-				value: 400,
-				redeemed: 300,
-				paid: true,
-			},
-			PurchaseBooks {
-				value: 300,
-				redeemed: 300,
-				paid: true,
-			},
-			PurchaseBooks {
-				value: 500,
-				redeemed: 0,
-				paid: false,
-			},
+			PurchaseBooks { value: 400, redeemed: 300, paid: true },
+			PurchaseBooks { value: 300, redeemed: 300, paid: true },
+			PurchaseBooks { value: 500, redeemed: 0, paid: false },
 		];
 		assert_eq!(block_risk(books, rho_percent(10)), 30);
 	}
 
 	#[test]
 	fn risk_saturates_instead_of_overflowing() {
-		let huge = PurchaseBooks {
-			value: u128::MAX,
-			redeemed: 0,
-			paid: true,
-		};
+		let huge = PurchaseBooks { value: u128::MAX, redeemed: 0, paid: true };
 		assert_eq!(block_risk([huge, huge], rho_percent(0)), i128::MAX);
 	}
 }

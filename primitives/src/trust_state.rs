@@ -1,19 +1,35 @@
 //! A user's trust and block-size state as an auditor keeps it, and the update the pallet runs
 //! after each settled token block.
 //!
-//! By default ([`TrustParams::default`] with any bounds) the update is exactly the talk's:
-//! cumulative `gamma`, [`next_block_size`], no recovery. Two options, both off by default:
+//! With [`TrustParams::talk`] (and with [`TrustParams::default`], which has no size bounds)
+//! the update is exactly the talk's: cumulative `gamma`, [`next_block_size`], no recovery.
+//! Two options, both off by default:
 //!
-//! - [`GammaMode::Windowed`]: `gamma` counts only the invalid tokens of the last `n` blocks
-//!   (`n ≤` [`RECENT_BLOCKS`](crate::recent_invalid::RECENT_BLOCKS)). When an old bad block leaves the window, `gamma` falls and the
-//!   talk's rule makes `W` grow; that growth is capped at `max(W_{i−1}, W_0)`, so forgetting
-//!   restores a user's size but never rewards it beyond the initial size.
+//! - [`GammaMode::Windowed`]: `gamma` counts only the invalid tokens of the last `n` blocks,
+//!   `n ≤` [`RECENT_BLOCKS`](crate::recent_invalid::RECENT_BLOCKS). When an old bad block
+//!   leaves the window, `gamma` falls and the talk's rule makes `W` grow; that growth is
+//!   capped at `max(W_{i−1}, W_0)`, so forgetting restores a user's size but never rewards it
+//!   beyond the initial size.
 //! - [`Recovery::TowardInitial`]: after `k` consecutive clean blocks (`beta = 0`), `W` moves
 //!   halfway toward `W_0`, the step rounded up so it is at least one token, and the count of
 //!   clean blocks starts again. Recovery only raises `W` (never above `W_0`); any invalid
 //!   token resets the count.
 //!
 //! Both results are clamped to the bounds in [`TrustParams`].
+//!
+//! ```
+//! use micropay_primitives::block_size::BlockSizeBounds;
+//! use micropay_primitives::trust::{trust, TrustProfile};
+//! use micropay_primitives::trust_state::{TrustParams, TrustState};
+//!
+//! let params = TrustParams::talk(BlockSizeBounds::new(1, 512));
+//! let mut state = TrustState::new(TrustProfile::Neutral, 20, &params);
+//! // A block of 20 tokens settles with 5 invalid ones: W = 20 · T0(5) / T0(0) = 15.24 → 15.
+//! let outcome = state.apply_block(5, &params);
+//! assert_eq!(outcome.next_size, 15);
+//! assert_eq!(outcome.trust, trust(TrustProfile::Neutral, 20, 5));
+//! assert_eq!(state.size, 15);
+//! ```
 
 use crate::{
 	block_size::{next_block_size, BlockSizeBounds},
@@ -101,16 +117,23 @@ pub struct TrustParams {
 impl TrustParams {
 	/// The talk's rule within `bounds`: cumulative `gamma`, no recovery.
 	pub const fn talk(bounds: BlockSizeBounds) -> Self {
-		Self {
-			bounds,
-			gamma: GammaMode::Cumulative,
-			recovery: Recovery::Off,
-		}
+		Self { bounds, gamma: GammaMode::Cumulative, recovery: Recovery::Off }
 	}
 }
 
-/// What one settled block did to a user's standing.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// What one settled block did to a user's standing (what the pallet's event reports).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
 pub struct BlockOutcome {
 	/// The user's next block size `W_i`.
 	pub next_size: u32,
@@ -172,21 +195,12 @@ impl TrustState {
 			let cap = w_prev.max(self.initial_size);
 			next_size = params.bounds.clamp(u128::from(next_size.min(cap)));
 		}
-		let recovered = match self.recovery_step(beta, next_size, params) {
-			Some(raised) => {
-				next_size = raised;
-				true
-			}
-			None => false,
-		};
+		let raised = self.recovery_step(beta, next_size, params);
+		let recovered = raised.is_some();
+		next_size = raised.unwrap_or(next_size);
 		self.size = next_size;
 		self.trust = trust(self.profile, w_prev, gamma_new);
-		BlockOutcome {
-			next_size,
-			trust: self.trust,
-			gamma: gamma_new,
-			recovered,
-		}
+		BlockOutcome { next_size, trust: self.trust, gamma: gamma_new, recovered }
 	}
 
 	/// Updates the counters for a block with `beta` invalid tokens; returns `gamma` before and
@@ -196,11 +210,7 @@ impl TrustState {
 		self.gamma = self.gamma.saturating_add(beta);
 		self.recent.push(beta);
 		self.blocks = self.blocks.saturating_add(1);
-		self.clean_streak = if beta == 0 {
-			self.clean_streak.saturating_add(1)
-		} else {
-			0
-		};
+		self.clean_streak = if beta == 0 { self.clean_streak.saturating_add(1) } else { 0 };
 		(gamma_before, self.counted_gamma(mode))
 	}
 

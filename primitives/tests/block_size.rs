@@ -6,11 +6,8 @@ use micropay_primitives::{
 };
 use proptest::prelude::*;
 
-const PROFILES: [TrustProfile; 3] = [
-	TrustProfile::Neutral,
-	TrustProfile::Optimistic,
-	TrustProfile::Pessimistic,
-];
+const PROFILES: [TrustProfile; 3] =
+	[TrustProfile::Neutral, TrustProfile::Optimistic, TrustProfile::Pessimistic];
 
 fn any_profile() -> impl Strategy<Value = TrustProfile> {
 	prop::sample::select(PROFILES.to_vec())
@@ -107,16 +104,7 @@ fn bounds_clamp_the_rule() {
 	let bounds = BlockSizeBounds::new(5, 18);
 	assert_eq!(next_block_size(TrustProfile::Neutral, 20, 0, 0, bounds), 18);
 	assert_eq!(next_block_size(TrustProfile::Neutral, 20, 0, 20, bounds), 5);
-	assert_eq!(
-		next_block_size(
-			TrustProfile::Pessimistic,
-			0,
-			0,
-			0,
-			BlockSizeBounds::new(0, 0)
-		),
-		1
-	);
+	assert_eq!(next_block_size(TrustProfile::Pessimistic, 0, 0, 0, BlockSizeBounds::new(0, 0)), 1);
 }
 
 #[test]
@@ -125,9 +113,6 @@ fn a_falling_gamma_grows_the_block() {
 	let bounds = BlockSizeBounds::default();
 	assert_eq!(next_block_size(TrustProfile::Neutral, 15, 5, 0, bounds), 22);
 	for profile in PROFILES {
-		assert!(
-			next_block_size(profile, 15, 5, 0, bounds) > 15,
-			"{profile:?}"
-		);
+		assert!(next_block_size(profile, 15, 5, 0, bounds) > 15, "{profile:?}");
 	}
 }

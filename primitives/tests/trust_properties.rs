@@ -4,11 +4,8 @@ use micropay_primitives::trust::{initial_trust, normalized_size, trust, TrustPro
 use proptest::prelude::*;
 use sp_arithmetic::{PerThing, Perquintill, Rounding};
 
-const PROFILES: [TrustProfile; 3] = [
-	TrustProfile::Neutral,
-	TrustProfile::Optimistic,
-	TrustProfile::Pessimistic,
-];
+const PROFILES: [TrustProfile; 3] =
+	[TrustProfile::Neutral, TrustProfile::Optimistic, TrustProfile::Pessimistic];
 
 /// `p / q` rounded to the nearest `1e-18`.
 fn exact(p: u64, q: u64) -> TrustValue {
@@ -17,30 +14,14 @@ fn exact(p: u64, q: u64) -> TrustValue {
 }
 
 fn any_size() -> impl Strategy<Value = u32> {
-	prop_oneof![
-		1u32..=64,
-		1u32..=10_000,
-		any::<u32>(),
-		Just(u32::MAX),
-		Just(0)
-	]
+	prop_oneof![1u32..=64, 1u32..=10_000, any::<u32>(), Just(u32::MAX), Just(0)]
 }
 
 /// A size and a `beta` in `[0, size]` (weighted to the ends) or beyond it.
 fn size_and_beta() -> impl Strategy<Value = (u32, u32)> {
 	any_size().prop_flat_map(|w| {
 		let w1 = normalized_size(w);
-		(
-			Just(w),
-			prop_oneof![
-				0..=w1,
-				Just(0),
-				Just(1),
-				Just(w1 - 1),
-				Just(w1),
-				w1..=u32::MAX
-			],
-		)
+		(Just(w), prop_oneof![0..=w1, Just(0), Just(1), Just(w1 - 1), Just(w1), w1..=u32::MAX])
 	})
 }
 
@@ -91,10 +72,7 @@ fn monotone_over_every_beta_of_small_sizes() {
 	for w in 1..=300u32 {
 		for profile in PROFILES {
 			let values: Vec<_> = (0..=w + 1).map(|beta| trust(profile, w, beta)).collect();
-			assert!(
-				values.windows(2).all(|pair| pair[1] <= pair[0]),
-				"{profile:?} W = {w}"
-			);
+			assert!(values.windows(2).all(|pair| pair[1] <= pair[0]), "{profile:?} W = {w}");
 		}
 	}
 }

@@ -10,37 +10,25 @@ use micropay_primitives::{
 };
 use proptest::prelude::*;
 
-const PROFILES: [TrustProfile; 3] = [
-	TrustProfile::Neutral,
-	TrustProfile::Optimistic,
-	TrustProfile::Pessimistic,
-];
+const PROFILES: [TrustProfile; 3] =
+	[TrustProfile::Neutral, TrustProfile::Optimistic, TrustProfile::Pessimistic];
 
 fn talk() -> TrustParams {
 	TrustParams::talk(BlockSizeBounds::new(1, 10_000))
 }
 
 fn with_recovery(clean_blocks: u32) -> TrustParams {
-	TrustParams {
-		recovery: Recovery::TowardInitial { clean_blocks },
-		..talk()
-	}
+	TrustParams { recovery: Recovery::TowardInitial { clean_blocks }, ..talk() }
 }
 
 fn windowed(blocks: u8) -> TrustParams {
-	TrustParams {
-		gamma: GammaMode::Windowed { blocks },
-		..talk()
-	}
+	TrustParams { gamma: GammaMode::Windowed { blocks }, ..talk() }
 }
 
 /// Sizes after each of `betas`, starting from `w0`.
 fn sizes(profile: TrustProfile, w0: u32, betas: &[u32], params: &TrustParams) -> Vec<u32> {
 	let mut state = TrustState::new(profile, w0, params);
-	betas
-		.iter()
-		.map(|beta| state.apply_block(*beta, params).next_size)
-		.collect()
+	betas.iter().map(|beta| state.apply_block(*beta, params).next_size).collect()
 }
 
 fn any_profile() -> impl Strategy<Value = TrustProfile> {
@@ -58,11 +46,7 @@ fn any_params() -> impl Strategy<Value = TrustParams> {
 			.prop_map(|clean_blocks| Recovery::TowardInitial { clean_blocks }),
 	];
 	(any::<u32>(), any::<u32>(), gamma, recovery).prop_map(|(min, max, gamma, recovery)| {
-		TrustParams {
-			bounds: BlockSizeBounds::new(min % 100, max),
-			gamma,
-			recovery,
-		}
+		TrustParams { bounds: BlockSizeBounds::new(min % 100, max), gamma, recovery }
 	})
 }
 
@@ -74,10 +58,7 @@ fn a_new_user_starts_at_w0_with_t_of_zero() {
 	assert_eq!(state.trust, initial_trust(TrustProfile::Optimistic, 20));
 	assert_eq!(state.trust, trust(TrustProfile::Neutral, 20, 0));
 	// W_0 outside the bounds is brought within them.
-	assert_eq!(
-		TrustState::new(TrustProfile::Neutral, 50_000, &talk()).size,
-		10_000
-	);
+	assert_eq!(TrustState::new(TrustProfile::Neutral, 50_000, &talk()).size, 10_000);
 }
 
 #[test]
@@ -85,10 +66,7 @@ fn the_outcome_reports_trust_with_the_previous_size() {
 	let params = talk();
 	let mut state = TrustState::new(TrustProfile::Pessimistic, 20, &params);
 	let first = state.apply_block(5, &params);
-	assert_eq!(
-		(first.next_size, first.gamma, first.recovered),
-		(9, 5, false)
-	);
+	assert_eq!((first.next_size, first.gamma, first.recovered), (9, 5, false));
 	assert_eq!(first.trust, trust(TrustProfile::Pessimistic, 20, 5));
 	let second = state.apply_block(1, &params);
 	assert_eq!(second.gamma, 6);
@@ -131,11 +109,7 @@ fn cumulative_gamma_freezes_the_size() {
 		let frozen = state.size;
 		assert_eq!(frozen, 1, "{profile:?}");
 		for beta in [0, 1, 5, u32::MAX, 0, 0] {
-			assert_eq!(
-				state.apply_block(beta, &params).next_size,
-				frozen,
-				"{profile:?}"
-			);
+			assert_eq!(state.apply_block(beta, &params).next_size, frozen, "{profile:?}");
 		}
 		// Frozen above the minimum too: gamma passes W while W is still large.
 		let sizes = sizes(profile, 20, &[2; 40], &params);
@@ -153,20 +127,9 @@ fn repeated_double_spending_shrinks_pessimistic_fastest() {
 	// size has halved are ordered pessimistic ≤ neutral ≤ optimistic. (The sizes the users end
 	// frozen at are not: see `cumulative_gamma_freezes_the_size`.)
 	// `usize::MAX` when the size never halves (it froze first).
-	let blocks_to_halve = |sizes: &[u32], w0: u32| {
-		sizes
-			.iter()
-			.position(|size| 2 * size <= w0)
-			.unwrap_or(usize::MAX)
-	};
-	for (w0, beta) in [
-		(20, 1),
-		(20, 2),
-		(20, 5),
-		(100, 3),
-		(1_000, 10),
-		(10_000, 50),
-	] {
+	let blocks_to_halve =
+		|sizes: &[u32], w0: u32| sizes.iter().position(|size| 2 * size <= w0).unwrap_or(usize::MAX);
+	for (w0, beta) in [(20, 1), (20, 2), (20, 5), (100, 3), (1_000, 10), (10_000, 50)] {
 		let run = |profile| sizes(profile, w0, &vec![beta; 200], &talk());
 		let (pessimistic, neutral, optimistic) = (
 			run(TrustProfile::Pessimistic),
@@ -193,10 +156,7 @@ fn without_recovery_clean_blocks_win_nothing_back() {
 		betas.extend([0; 50]);
 		let sizes = sizes(profile, 30, &betas, &params);
 		assert!(sizes[1] < 30);
-		assert!(
-			sizes[2..].iter().all(|size| *size == sizes[1]),
-			"{profile:?}: {sizes:?}"
-		);
+		assert!(sizes[2..].iter().all(|size| *size == sizes[1]), "{profile:?}: {sizes:?}");
 	}
 }
 
@@ -256,10 +216,7 @@ fn windowed_gamma_forgets_old_blocks_up_to_w0() {
 		// The bad block leaves the window: gamma falls to 0 and the size grows, capped at W_0.
 		let forgiven = state.apply_block(0, &params);
 		assert_eq!(forgiven.gamma, 0);
-		assert!(
-			forgiven.next_size > cut && forgiven.next_size <= 20,
-			"{profile:?}: {forgiven:?}"
-		);
+		assert!(forgiven.next_size > cut && forgiven.next_size <= 20, "{profile:?}: {forgiven:?}");
 		assert_eq!(state.gamma, 5, "the cumulative count is still kept");
 	}
 }

@@ -36,6 +36,21 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether a JSON-RPC server answers `system_health` on this loopback port. */
+async function rpcAnswers(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+      signal: AbortSignal.timeout(2_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 const running = new Set();
 function killAll() {
   for (const child of running) child.kill('SIGKILL');
@@ -71,7 +86,6 @@ export async function startDevNode(options = {}) {
     '--dev',
     ...(options.basePath ? ['--base-path', options.basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
-    '--port', String(p2pPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--no-prometheus',
     '--no-telemetry',
@@ -91,22 +105,18 @@ export async function startDevNode(options = {}) {
 
   const url = `ws://127.0.0.1:${rpcPort}`;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let api;
-  while (!api) {
+  // Poll the RPC server over HTTP (same port) until it answers; the timers keep the event
+  // loop alive, and an early exit of the node is reported with its log.
+  for (;;) {
     if (exited) throw new Error(`node exited early (${JSON.stringify(exited)}); see ${logFile}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`node RPC did not come up on ${url}; see ${logFile}`);
     }
-    const probe = new WsProvider(url, false);
-    try {
-      await probe.connectWithRetry();
-      api = await ApiPromise.create({ provider: probe, noInitWarn: true, throwOnConnect: true });
-    } catch {
-      await probe.disconnect().catch(() => {});
-      await sleep(500);
-    }
+    if (await rpcAnswers(rpcPort)) break;
+    await sleep(500);
   }
+  const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
 
   const stop = async (signal = 'SIGTERM') => {
     await api.disconnect().catch(() => {});

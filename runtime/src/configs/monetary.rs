@@ -9,8 +9,8 @@ use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier
 use sp_runtime::traits::One;
 
 use crate::{
-	Balance, Balances, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
-	RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
+	Balance, Balances, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	System, EXISTENTIAL_DEPOSIT,
 };
 
 impl pallet_balances::Config for Runtime {
