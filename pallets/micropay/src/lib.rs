@@ -1,25 +1,568 @@
 //! # Micropay pallet
 //!
-//! The chain's verifier of record for bank-issued micropayment tokens: it rejects forged,
-//! double-spent, double-sold and expired tokens in the token blocks an auditor submits,
-//! settles the money, and keeps each user's trust and risk.
+//! The chain's verifier of record for bank-issued micropayment tokens.
 //!
-//! (Skeleton: the registries, issuance and `submit_block` arrive with the pallet-core work.)
+//! - **Banks** (registered by Root) issue tokens to buyers one *batch* per extrinsic; the
+//!   batch's face value `count × value` is held from the bank's balance as collateral
+//!   ([`HoldReason::BankCollateral`]) until the tokens are redeemed or expire and are reclaimed.
+//! - **Auditors** (registered by Root, bonded: [`HoldReason::AuditorBond`]) pay merchants up
+//!   front for trusted buyers and submit each buyer's purchases as a **token block**
+//!   ([`Pallet::submit_block`]). The chain checks every token: forged, not owned, bad buyer
+//!   signature, double-spent (on chain or inside the block), double-sold, expired, or without
+//!   collateral. Valid tokens of accepted purchases are redeemed from the bank's collateral to
+//!   the auditor; merchants of prepaid purchases are paid whatever happens (the auditor's
+//!   promise); merchants of held purchases are paid only if all the purchase's tokens are
+//!   valid, otherwise the purchase is rejected whole and its valid tokens stay with the buyer.
+//! - Every unit moves between accounts through the `Currency` (holds and transfers): the
+//!   pallet mints and burns nothing.
+//!
+//! Token ids are `(BatchId, index)`; a token's spent-ness is one bit in a 128-bit word
+//! ([`SpentWords`]), so a block of `n` tokens touches about `n / 128` storage items per batch.
+//!
+//! The code is split by feature: [`features::registry`] (banks and auditors),
+//! [`features::issuance`] (batches and reclaim), [`features::validation`] (the pure check of a
+//! token block), [`features::settlement`] (moving the money), [`features::pruning`] (forgetting
+//! settled purchase ids once their tokens expired).
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod features;
+mod invariants;
+pub mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use micropay_primitives::{
+	purchase::PurchaseId,
+	token::{BatchId, InvalidCounts, InvalidReason, TokenId},
+};
 pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
 
 #[frame_support::pallet]
 pub mod pallet {
+	use super::*;
+	use frame_support::{
+		dispatch::DispatchResultWithPostInfo,
+		pallet_prelude::*,
+		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		Perbill,
+	};
+
+	/// The balance type of the pallet's currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A purchase as `submit_block` takes it.
+	pub type BlockPurchaseOf<T> = BlockPurchase<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::Signature,
+		<T as Config>::MaxTokensPerPurchase,
+	>;
+
+	/// The stored record of an auditor.
+	pub type AuditorInfoOf<T> = AuditorInfo<BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// The stored record of a token batch.
+	pub type BatchOf<T> =
+		Batch<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// The purchases of one token block.
+	pub type BlockPurchases<T> = BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the micropay pallet.
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {}
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency banks' collateral, auditors' bonds and all payments are made in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Signature of a buyer over a purchase (the runtime's `MultiSignature`).
+		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter
+			+ MaxEncodedLen;
+
+		/// Most tokens in one token block (the largest block size `W`).
+		#[pallet::constant]
+		type MaxBlockTokens: Get<u32>;
+
+		/// Most purchases in one token block.
+		#[pallet::constant]
+		type MaxPurchasesPerBlock: Get<u32>;
+
+		/// Most tokens covering one purchase.
+		#[pallet::constant]
+		type MaxTokensPerPurchase: Get<u32>;
+
+		/// Most tokens in one issued batch.
+		#[pallet::constant]
+		type MaxBatchTokens: Get<u32>;
+
+		/// Longest a token may stay spendable, in blocks from its issuance.
+		#[pallet::constant]
+		type MaxTokenLifetime: Get<BlockNumberFor<Self>>;
+
+		/// The bond held from an auditor at registration.
+		#[pallet::constant]
+		type AuditorBond: Get<BalanceOf<Self>>;
+
+		/// Blocks a deregistered auditor keeps its bond (and may still submit blocks).
+		#[pallet::constant]
+		type AuditorRetirementPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Most expired purchase ids forgotten in one block's idle time.
+		#[pallet::constant]
+		type MaxPrunePerBlock: Get<u32>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A bank's collateral for its issued, unspent tokens.
+		BankCollateral,
+		/// An auditor's bond.
+		AuditorBond,
+	}
+
+	/// Registered banks.
+	#[pallet::storage]
+	pub type Banks<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, BankStatus>;
+
+	/// Registered auditors with their withholding, bond and status.
+	#[pallet::storage]
+	pub type Auditors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, AuditorInfoOf<T>>;
+
+	/// The id the next issued batch gets.
+	#[pallet::storage]
+	pub type NextBatchId<T: Config> = StorageValue<_, BatchId, ValueQuery>;
+
+	/// Every batch of tokens ever issued.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageMap<_, Twox64Concat, BatchId, BatchOf<T>>;
+
+	/// Spent bits of tokens: word `w` of batch `b` holds tokens `128·w .. 128·w + 127`.
+	/// Removed when the batch's collateral is reclaimed.
+	#[pallet::storage]
+	pub type SpentWords<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, u128, ValueQuery>;
+
+	/// The sequence number the next token block of (auditor, user) must carry.
+	#[pallet::storage]
+	pub type NextBlockSeq<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
+		ValueQuery,
+	>;
+
+	/// Settled purchase ids (a second settlement is a double-sell), with the block after which
+	/// the id is forgotten (by then all its tokens have expired).
+	#[pallet::storage]
+	pub type SettledPurchases<T: Config> =
+		StorageMap<_, Identity, PurchaseId, BlockNumberFor<T>>;
+
+	/// Index of [`SettledPurchases`] by the block at which an id may be forgotten.
+	#[pallet::storage]
+	pub type SettledByExpiry<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Identity,
+		PurchaseId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The next expiry block whose settled ids have not all been forgotten yet.
+	#[pallet::storage]
+	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Outcome of the last token block of (auditor, user), for the auditor's worker.
+	#[pallet::storage]
+	pub type LastBlock<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BlockSummary<BalanceOf<T>>,
+	>;
+
+	/// Banks and auditors registered at genesis.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Accounts registered as banks.
+		pub banks: alloc::vec::Vec<T::AccountId>,
+		/// Accounts registered as auditors, with their withholding `rho`; each must afford
+		/// the auditor bond.
+		pub auditors: alloc::vec::Vec<(T::AccountId, Perbill)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for bank in &self.banks {
+				Banks::<T>::insert(bank, BankStatus::Active);
+			}
+			for (auditor, rho) in &self.auditors {
+				// A genesis that cannot be built is a configuration error: stop loudly.
+				Pallet::<T>::do_register_auditor(auditor, *rho)
+					.expect("each genesis auditor must be new and afford the auditor bond");
+			}
+		}
+	}
 
 	/// Events of the micropay pallet.
 	#[pallet::event]
-	pub enum Event<T: Config> {}
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A bank was registered and may issue tokens.
+		BankRegistered {
+			/// The bank.
+			bank: T::AccountId,
+		},
+		/// A bank was deregistered: it issues no more tokens; its outstanding ones stay valid.
+		BankDeregistered {
+			/// The bank.
+			bank: T::AccountId,
+		},
+		/// An auditor was registered and its bond held.
+		AuditorRegistered {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// Its withholding on merchant payouts.
+			rho: Perbill,
+			/// The bond held from its balance.
+			bond: BalanceOf<T>,
+		},
+		/// An auditor was deregistered; it may settle pending blocks until `bond_free_at`.
+		AuditorRetiring {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The block from which its bond can be withdrawn.
+			bond_free_at: BlockNumberFor<T>,
+		},
+		/// A retired auditor's bond was released and its record removed.
+		AuditorBondWithdrawn {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The bond released to its free balance.
+			bond: BalanceOf<T>,
+		},
+		/// A bank issued a batch of tokens to a buyer and its collateral was held.
+		TokensIssued {
+			/// The new batch; its tokens are `(batch, 0) .. (batch, count − 1)`.
+			batch: BatchId,
+			/// The issuing bank.
+			bank: T::AccountId,
+			/// The buyer owning the tokens.
+			owner: T::AccountId,
+			/// Number of tokens.
+			count: u32,
+			/// Face value of each token.
+			value: BalanceOf<T>,
+			/// First block at which the tokens are expired.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A bank took back the collateral of a batch's expired, unspent tokens.
+		CollateralReclaimed {
+			/// The batch.
+			batch: BatchId,
+			/// The bank.
+			bank: T::AccountId,
+			/// Unspent tokens whose collateral was released.
+			tokens: u32,
+			/// The amount released.
+			amount: BalanceOf<T>,
+		},
+		/// A purchase was settled: its merchant was paid.
+		PurchaseSettled {
+			/// The purchase id.
+			purchase: PurchaseId,
+			/// The merchant.
+			merchant: T::AccountId,
+			/// What the merchant received: value × (1 − rho).
+			paid: BalanceOf<T>,
+			/// Whether it was prepaid (paid whatever its tokens' validity).
+			prepaid: bool,
+		},
+		/// A held purchase was rejected whole: no payment; its valid tokens stay unspent.
+		PurchaseRejected {
+			/// The purchase id.
+			purchase: PurchaseId,
+			/// The merchant, who must not deliver.
+			merchant: T::AccountId,
+			/// The reason of its first invalid token.
+			reason: InvalidReason,
+		},
+		/// Some tokens of a purchase were invalid.
+		InvalidTokens {
+			/// The purchase id.
+			purchase: PurchaseId,
+			/// Each invalid token with its reason.
+			tokens: InvalidTokens<T::MaxTokensPerPurchase>,
+		},
+		/// A token block was validated and settled.
+		BlockValidated {
+			/// The auditor that submitted it.
+			auditor: T::AccountId,
+			/// The buyer whose purchases it held.
+			user: T::AccountId,
+			/// Outcome: counts per reason, amounts and the block's risk.
+			summary: BlockSummary<BalanceOf<T>>,
+		},
+	}
+
+	/// Errors of the micropay pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a registered bank.
+		AlreadyBank,
+		/// The account is not a registered bank.
+		NotBank,
+		/// The bank is deregistered and may not issue tokens.
+		BankDeregistered,
+		/// The account is already a registered auditor.
+		AlreadyAuditor,
+		/// The account is not a registered auditor.
+		NotAuditor,
+		/// The auditor is already retiring.
+		AuditorAlreadyRetiring,
+		/// The auditor is active: deregister it first.
+		AuditorNotRetiring,
+		/// The auditor's retirement period has not ended yet.
+		RetirementPeriodNotOver,
+		/// The account cannot afford the hold (auditor bond or batch collateral).
+		InsufficientBalance,
+		/// A batch must hold at least one token.
+		EmptyBatch,
+		/// The batch holds more tokens than `MaxBatchTokens`.
+		BatchTooLarge,
+		/// Token value must be above zero.
+		ZeroValue,
+		/// `count × value` overflows the balance type.
+		CollateralOverflow,
+		/// The expiry is not in the future.
+		ExpiryInPast,
+		/// The expiry is further away than `MaxTokenLifetime`.
+		ExpiryTooFar,
+		/// No batch with this id.
+		UnknownBatch,
+		/// Only the issuing bank may reclaim a batch's collateral.
+		NotBatchBank,
+		/// The batch has not expired yet.
+		BatchNotExpired,
+		/// The batch's collateral was already reclaimed.
+		AlreadyReclaimed,
+		/// The block's sequence number is not the next one for this (auditor, user): it was
+		/// already submitted, or one is missing.
+		WrongBlockSequence,
+		/// A token block must hold at least one purchase.
+		EmptyBlock,
+		/// The block holds more tokens than `MaxBlockTokens`.
+		TooManyTokens,
+		/// A purchase holds no token.
+		EmptyPurchase,
+		/// Prepaid purchases must come before every held purchase.
+		PrepaidAfterHeld,
+		/// The auditor's free balance and bond cannot cover the merchant payouts.
+		AuditorCannotPay,
+		/// Moving held funds failed (collateral or bond smaller than the books say).
+		HoldMismatch,
+		/// A merchant payout could not be made (e.g. it would leave a new merchant account
+		/// below the existential deposit).
+		PayoutFailed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(now: BlockNumberFor<T>, remaining_weight: Weight) -> Weight {
+			Self::prune_settled(now, remaining_weight)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register a bank.
+		///
+		/// - Origin: Root.
+		/// - `bank`: the account that will issue tokens.
+		///
+		/// Emits `BankRegistered`. Fails with `AlreadyBank` if it is registered (even if
+		/// deregistered: a bank id is not reused).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_bank())]
+		pub fn register_bank(origin: OriginFor<T>, bank: T::AccountId) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_register_bank(bank)
+		}
+
+		/// Deregister a bank: it can no longer issue tokens.
+		///
+		/// Its outstanding tokens stay valid and backed until redeemed or expired, and it can
+		/// still reclaim expired collateral, so no funds are stranded.
+		///
+		/// - Origin: Root.
+		/// - `bank`: a registered, active bank.
+		///
+		/// Emits `BankDeregistered`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::deregister_bank())]
+		pub fn deregister_bank(origin: OriginFor<T>, bank: T::AccountId) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_deregister_bank(bank)
+		}
+
+		/// Register an auditor and hold its bond (`AuditorBond`) from its balance.
+		///
+		/// - Origin: Root.
+		/// - `auditor`: the account that will submit token blocks.
+		/// - `rho`: the share of each merchant payment it withholds (e.g. 2% = 20000000
+		///   parts per billion).
+		///
+		/// Emits `AuditorRegistered`. Fails with `InsufficientBalance` if the auditor cannot
+		/// afford the bond.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::register_auditor())]
+		pub fn register_auditor(
+			origin: OriginFor<T>,
+			auditor: T::AccountId,
+			rho: Perbill,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_register_auditor(&auditor, rho)
+		}
+
+		/// Start an auditor's retirement.
+		///
+		/// The auditor may still submit blocks for `AuditorRetirementPeriod` blocks so pending
+		/// purchases settle; then `withdraw_auditor_bond` releases its bond.
+		///
+		/// - Origin: Root.
+		/// - `auditor`: an active auditor.
+		///
+		/// Emits `AuditorRetiring`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::deregister_auditor())]
+		pub fn deregister_auditor(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_deregister_auditor(auditor)
+		}
+
+		/// Release a retired auditor's bond and remove its record.
+		///
+		/// - Origin: any signed account (the bond always goes back to the auditor).
+		/// - `auditor`: an auditor whose retirement period is over.
+		///
+		/// Emits `AuditorBondWithdrawn`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::withdraw_auditor_bond())]
+		pub fn withdraw_auditor_bond(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_withdraw_auditor_bond(auditor)
+		}
+
+		/// Issue a batch of tokens to a buyer, holding `count × value` from the bank as
+		/// collateral.
+		///
+		/// - Origin: a registered, active bank.
+		/// - `owner`: the buyer who will own the tokens.
+		/// - `count`: number of tokens (1 ..= `MaxBatchTokens`).
+		/// - `value`: face value of each token (> 0).
+		/// - `expires_at`: first block at which the tokens are expired (in the future, at most
+		///   `MaxTokenLifetime` away).
+		///
+		/// Emits `TokensIssued` with the batch id; the tokens are `(batch, 0 .. count)`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::issue_tokens())]
+		pub fn issue_tokens(
+			origin: OriginFor<T>,
+			owner: T::AccountId,
+			count: u32,
+			value: BalanceOf<T>,
+			expires_at: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let bank = ensure_signed(origin)?;
+			Self::do_issue_tokens(bank, owner, count, value, expires_at)
+		}
+
+		/// Take back the collateral of a batch's unspent tokens once the batch has expired.
+		///
+		/// - Origin: the bank that issued the batch (a deregistered bank too).
+		/// - `batch`: an expired batch not yet reclaimed.
+		///
+		/// Emits `CollateralReclaimed`. The batch's spent bitmap is removed; its tokens stay
+		/// invalid (`Expired`).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reclaim_expired(T::MaxBatchTokens::get()))]
+		pub fn reclaim_expired(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
+			let bank = ensure_signed(origin)?;
+			Self::do_reclaim_expired(bank, batch)
+		}
+
+		/// Validate and settle a token block of one buyer.
+		///
+		/// Every token is checked (forged, not owned, bad signature, double-spent on chain or
+		/// in the block, double-sold, expired, collateral missing). Valid tokens of accepted
+		/// purchases are marked spent and redeemed from the bank's collateral to the auditor;
+		/// each prepaid purchase's merchant is paid `value × (1 − rho)` whatever its tokens;
+		/// each held purchase's merchant is paid only if all its tokens are valid, otherwise
+		/// the purchase is rejected and its valid tokens stay unspent. Payouts come from the
+		/// auditor's free balance, then from its bond.
+		///
+		/// - Origin: a registered auditor (active or retiring). No fee when it succeeds.
+		/// - `user`: the buyer who signed every purchase of the block.
+		/// - `seq`: the block's sequence number for (auditor, user), starting at 0; a block
+		///   cannot be submitted twice.
+		/// - `purchases`: the purchases, prepaid ones first; at most `MaxPurchasesPerBlock`,
+		///   `MaxBlockTokens` tokens in all.
+		///
+		/// Emits `InvalidTokens`, `PurchaseSettled` / `PurchaseRejected` per purchase, then
+		/// `BlockValidated`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_block(
+			purchases.len() as u32,
+			purchases.iter().map(|p| p.tokens.len() as u32).sum(),
+		))]
+		pub fn submit_block(
+			origin: OriginFor<T>,
+			user: T::AccountId,
+			seq: u32,
+			purchases: BlockPurchases<T>,
+		) -> DispatchResultWithPostInfo {
+			let auditor = ensure_signed(origin)?;
+			Self::do_submit_block(auditor, user, seq, purchases)?;
+			Ok(Pays::No.into())
+		}
+	}
 }

@@ -1,0 +1,86 @@
+//! Token batches: issuance against held bank collateral, and reclaiming expired collateral.
+
+use crate::{pallet::*, BankStatus, Batch, BatchId};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micropay_primitives::token::words_for;
+use sp_runtime::traits::{CheckedMul, Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// Issues a batch of `count` tokens of `value` to `owner`, holding their face value from
+	/// `bank`.
+	pub(crate) fn do_issue_tokens(
+		bank: T::AccountId,
+		owner: T::AccountId,
+		count: u32,
+		value: BalanceOf<T>,
+		expires_at: BlockNumberFor<T>,
+	) -> DispatchResult {
+		match Banks::<T>::get(&bank) {
+			Some(BankStatus::Active) => {},
+			Some(BankStatus::Deregistered) => return Err(Error::<T>::BankDeregistered.into()),
+			None => return Err(Error::<T>::NotBank.into()),
+		}
+		ensure!(count > 0, Error::<T>::EmptyBatch);
+		ensure!(count <= T::MaxBatchTokens::get(), Error::<T>::BatchTooLarge);
+		ensure!(!value.is_zero(), Error::<T>::ZeroValue);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(expires_at > now, Error::<T>::ExpiryInPast);
+		ensure!(
+			expires_at <= now.saturating_add(T::MaxTokenLifetime::get()),
+			Error::<T>::ExpiryTooFar
+		);
+		let collateral =
+			value.checked_mul(&count.into()).ok_or(Error::<T>::CollateralOverflow)?;
+
+		let batch = NextBatchId::<T>::get();
+		let next = batch.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+		T::Currency::hold(&HoldReason::BankCollateral.into(), &bank, collateral)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		NextBatchId::<T>::put(next);
+		Batches::<T>::insert(
+			batch,
+			Batch {
+				bank: bank.clone(),
+				owner: owner.clone(),
+				value,
+				count,
+				expires_at,
+				spent: 0,
+				reclaimed: false,
+			},
+		);
+		Self::deposit_event(Event::TokensIssued { batch, bank, owner, count, value, expires_at });
+		Ok(())
+	}
+
+	/// Releases the collateral of an expired batch's unspent tokens to its bank.
+	pub(crate) fn do_reclaim_expired(bank: T::AccountId, batch_id: BatchId) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (tokens, amount, count) = Batches::<T>::try_mutate(batch_id, |maybe| {
+			let batch = maybe.as_mut().ok_or(Error::<T>::UnknownBatch)?;
+			ensure!(batch.bank == bank, Error::<T>::NotBatchBank);
+			ensure!(!batch.reclaimed, Error::<T>::AlreadyReclaimed);
+			ensure!(now >= batch.expires_at, Error::<T>::BatchNotExpired);
+			let tokens = batch.outstanding();
+			let amount =
+				batch.value.checked_mul(&tokens.into()).ok_or(Error::<T>::CollateralOverflow)?;
+			batch.reclaimed = true;
+			Ok::<_, DispatchError>((tokens, amount, batch.count))
+		})?;
+		// Best effort: if some collateral was taken by other means, release what is left
+		// rather than strand it.
+		let amount = T::Currency::release(
+			&HoldReason::BankCollateral.into(),
+			&bank,
+			amount,
+			Precision::BestEffort,
+		)?;
+		let _ = SpentWords::<T>::clear_prefix(batch_id, words_for(count), None);
+		Self::deposit_event(Event::CollateralReclaimed { batch: batch_id, bank, tokens, amount });
+		Ok(())
+	}
+}

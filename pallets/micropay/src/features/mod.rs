@@ -1,0 +1,7 @@
+//! The pallet's logic, one module per feature; `lib.rs` only declares and dispatches.
+
+pub mod issuance;
+pub mod pruning;
+pub mod registry;
+pub mod settlement;
+pub mod validation;

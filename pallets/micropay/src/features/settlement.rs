@@ -1,0 +1,214 @@
+//! `submit_block`: the block's checks of form, then validation, then moving the money.
+//!
+//! All of it runs in the extrinsic's storage transaction: if any transfer fails, nothing of
+//! the block is kept and the sequence number does not advance.
+
+use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockSummary};
+use alloc::collections::BTreeMap;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micropay_primitives::{
+	purchase::PurchaseId,
+	risk::{block_risk, merchant_payout, PurchaseBooks},
+	token::{BatchId, InvalidReason},
+};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Validates and settles one token block of `user` submitted by `auditor`.
+	pub(crate) fn do_submit_block(
+		auditor: T::AccountId,
+		user: T::AccountId,
+		seq: u32,
+		purchases: BlockPurchases<T>,
+	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
+		let mut info = Self::auditor(&auditor)?;
+		Self::ensure_well_formed(&purchases)?;
+		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
+		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+
+		let verdicts = Self::validate_block(&user, &purchases);
+		let bond_before = info.bond;
+		let summary = Self::settle(&auditor, &mut info, seq, &verdicts)?;
+		if info.bond != bond_before {
+			Auditors::<T>::insert(&auditor, info);
+		}
+		NextBlockSeq::<T>::insert(&auditor, &user, next_seq);
+		LastBlock::<T>::insert(&auditor, &user, summary);
+		Self::deposit_event(Event::BlockValidated { auditor, user, summary });
+		Ok(summary)
+	}
+
+	/// Rejects a malformed block before any token is looked at.
+	fn ensure_well_formed(purchases: &BlockPurchases<T>) -> DispatchResult {
+		ensure!(!purchases.is_empty(), Error::<T>::EmptyBlock);
+		let mut tokens = 0u32;
+		let mut held_seen = false;
+		for purchase in purchases {
+			ensure!(!purchase.tokens.is_empty(), Error::<T>::EmptyPurchase);
+			if purchase.prepaid {
+				ensure!(!held_seen, Error::<T>::PrepaidAfterHeld);
+			} else {
+				held_seen = true;
+			}
+			tokens = tokens.saturating_add(purchase.tokens.len() as u32);
+		}
+		ensure!(tokens <= T::MaxBlockTokens::get(), Error::<T>::TooManyTokens);
+		Ok(())
+	}
+
+	/// Redeems valid tokens of accepted purchases, pays merchants, and records the outcome.
+	fn settle(
+		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
+		seq: u32,
+		verdicts: &[PurchaseVerdictOf<T>],
+	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
+		let mut summary =
+			BlockSummary { seq, purchases: verdicts.len() as u32, ..Default::default() };
+
+		// Redemptions first, so payouts can use what the auditor just received.
+		summary.redeemed = Self::redeem_tokens(auditor, verdicts)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		for verdict in verdicts {
+			summary.tokens = summary
+				.tokens
+				.saturating_add(verdict.valid.len() as u32)
+				.saturating_add(verdict.invalid.len() as u32);
+			summary.valid = summary.valid.saturating_add(verdict.valid.len() as u32);
+			for (_, reason) in verdict.invalid.iter() {
+				summary.invalid.record(*reason);
+			}
+			if !verdict.invalid.is_empty() {
+				Self::deposit_event(Event::InvalidTokens {
+					purchase: verdict.id,
+					tokens: verdict.invalid.clone(),
+				});
+			}
+			if verdict.accepted {
+				let payout: BalanceOf<T> =
+					merchant_payout(verdict.value.saturated_into(), info.rho).saturated_into();
+				Self::pay_merchant(auditor, info, &verdict.merchant, payout)?;
+				summary.paid_out = summary.paid_out.saturating_add(payout);
+				Self::record_settled(verdict.id, verdict.last_valid_block.unwrap_or(now));
+				Self::deposit_event(Event::PurchaseSettled {
+					purchase: verdict.id,
+					merchant: verdict.merchant.clone(),
+					paid: payout,
+					prepaid: verdict.prepaid,
+				});
+			} else {
+				summary.rejected = summary.rejected.saturating_add(1);
+				let reason =
+					verdict.invalid.first().map_or(InvalidReason::Unknown, |(_, reason)| *reason);
+				Self::deposit_event(Event::PurchaseRejected {
+					purchase: verdict.id,
+					merchant: verdict.merchant.clone(),
+					reason,
+				});
+			}
+		}
+		summary.risk = block_risk(verdicts.iter().map(Self::books), info.rho);
+		Ok(summary)
+	}
+
+	/// What one purchase contributed to the auditor's books.
+	fn books(verdict: &PurchaseVerdictOf<T>) -> PurchaseBooks {
+		let redeemed = if verdict.accepted {
+			verdict
+				.valid
+				.iter()
+				.fold(0u128, |sum, (_, _, value)| sum.saturating_add((*value).saturated_into()))
+		} else {
+			0
+		};
+		PurchaseBooks { value: verdict.value.saturated_into(), redeemed, paid: verdict.accepted }
+	}
+
+	/// Marks the valid tokens of accepted purchases spent and moves their value from the
+	/// banks' collateral to the auditor. Returns the total redeemed.
+	fn redeem_tokens(
+		auditor: &T::AccountId,
+		verdicts: &[PurchaseVerdictOf<T>],
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let mut words = BTreeMap::<(BatchId, u32), u128>::new();
+		let mut spent = BTreeMap::<BatchId, u32>::new();
+		let mut redeemed = BalanceOf::<T>::zero();
+		for verdict in verdicts.iter().filter(|verdict| verdict.accepted) {
+			for (token, bank, value) in verdict.valid.iter() {
+				let word = words
+					.entry((token.batch, token.word()))
+					.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()));
+				*word |= token.bit();
+				let count = spent.entry(token.batch).or_insert(0);
+				*count = count.saturating_add(1);
+				T::Currency::transfer_on_hold(
+					&HoldReason::BankCollateral.into(),
+					bank,
+					auditor,
+					*value,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)
+				.map_err(|_| Error::<T>::HoldMismatch)?;
+				redeemed = redeemed.saturating_add(*value);
+			}
+		}
+		for ((batch, word), bits) in words {
+			SpentWords::<T>::insert(batch, word, bits);
+		}
+		for (batch, count) in spent {
+			Batches::<T>::mutate(batch, |maybe| {
+				if let Some(batch) = maybe {
+					batch.spent = batch.spent.saturating_add(count);
+				}
+			});
+		}
+		Ok(redeemed)
+	}
+
+	/// Pays `amount` to `merchant` from the auditor's free balance, topped up from its bond.
+	fn pay_merchant(
+		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
+		merchant: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		let free = T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
+		if free < amount {
+			let shortfall = amount.saturating_sub(free);
+			ensure!(shortfall <= info.bond, Error::<T>::AuditorCannotPay);
+			T::Currency::release(
+				&HoldReason::AuditorBond.into(),
+				auditor,
+				shortfall,
+				Precision::Exact,
+			)
+			.map_err(|_| Error::<T>::HoldMismatch)?;
+			info.bond = info.bond.saturating_sub(shortfall);
+		}
+		T::Currency::transfer(auditor, merchant, amount, Preservation::Preserve)
+			.map_err(|_| Error::<T>::PayoutFailed)?;
+		Ok(())
+	}
+
+	/// Remembers a settled purchase until block `forget_after`.
+	fn record_settled(id: PurchaseId, forget_after: BlockNumberFor<T>) {
+		SettledPurchases::<T>::insert(id, forget_after);
+		SettledByExpiry::<T>::insert(forget_after, id, ());
+	}
+}

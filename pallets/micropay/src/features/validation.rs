@@ -1,0 +1,206 @@
+//! Checking a token block: every token of every purchase, without changing any state.
+//!
+//! The result is one [`PurchaseVerdict`] per purchase; settlement acts on it. Keeping the
+//! check pure lets the simulator's cross-check and the auditor's front desk reason about the
+//! same rules.
+//!
+//! Rules, in the order they are applied to each purchase:
+//! 1. the purchase id (hash of its signing payload) was settled before, or appears earlier in
+//!    the block: every token is `DoubleSold`;
+//! 2. the buyer's signature does not verify: every token is `BadSignature`;
+//! 3. per token: seen earlier in the block (in any purchase, accepted or not: the rule is
+//!    strict) → `DoubleSpentInBlock`; unknown batch or index → `Unknown`; owned by someone
+//!    else → `NotOwned`; batch expired or reclaimed → `Expired`; spent bit set →
+//!    `DoubleSpentOnChain`; the bank's held collateral, less what accepted purchases of this
+//!    block already claim, does not cover the token → `CollateralMissing`.
+//!
+//! A prepaid purchase is always accepted (its merchant is paid); a held one only with no
+//! invalid token. Only accepted purchases claim collateral.
+
+use crate::{pallet::*, PurchaseVerdict};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	vec::Vec,
+};
+use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micropay_primitives::{
+	purchase::{purchase_id, signing_payload, PurchaseBody, PurchaseId},
+	token::{BatchId, InvalidReason, TokenId},
+};
+use sp_runtime::traits::{Saturating, Verify, Zero};
+
+/// The verdict on one purchase of a block, for this runtime.
+pub type PurchaseVerdictOf<T> = PurchaseVerdict<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::MaxTokensPerPurchase,
+>;
+
+/// Storage reads of one validation, each read once.
+struct Reads<T: Config> {
+	batches: BTreeMap<BatchId, Option<BatchOf<T>>>,
+	words: BTreeMap<(BatchId, u32), u128>,
+	held: BTreeMap<T::AccountId, BalanceOf<T>>,
+}
+
+impl<T: Config> Reads<T> {
+	fn new() -> Self {
+		Self { batches: BTreeMap::new(), words: BTreeMap::new(), held: BTreeMap::new() }
+	}
+
+	fn batch(&mut self, id: BatchId) -> Option<BatchOf<T>> {
+		self.batches.entry(id).or_insert_with(|| Batches::<T>::get(id)).clone()
+	}
+
+	fn is_spent(&mut self, token: &TokenId) -> bool {
+		let word = *self
+			.words
+			.entry((token.batch, token.word()))
+			.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()));
+		word & token.bit() != 0
+	}
+
+	fn held_collateral(&mut self, bank: &T::AccountId) -> BalanceOf<T> {
+		*self.held.entry(bank.clone()).or_insert_with(|| {
+			T::Currency::balance_on_hold(&HoldReason::BankCollateral.into(), bank)
+		})
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The signing payload and id of a purchase of `user` on this chain.
+	pub fn purchase_payload(
+		user: &T::AccountId,
+		purchase: &BlockPurchaseOf<T>,
+	) -> (alloc::vec::Vec<u8>, PurchaseId) {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let body = PurchaseBody {
+			buyer: user.clone(),
+			merchant: purchase.merchant.clone(),
+			item: purchase.item,
+			created_at: purchase.created_at,
+			tokens: &purchase.tokens,
+		};
+		let payload = signing_payload(&genesis, &body);
+		let id = purchase_id(&payload);
+		(payload, id)
+	}
+
+	/// Checks every token of `purchases`, signed by `user`, against the current state.
+	pub fn validate_block(
+		user: &T::AccountId,
+		purchases: &BlockPurchases<T>,
+	) -> Vec<PurchaseVerdictOf<T>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut reads = Reads::<T>::new();
+		let mut seen_tokens = BTreeSet::<TokenId>::new();
+		let mut seen_ids = BTreeSet::<PurchaseId>::new();
+		// Collateral already claimed by accepted purchases of this block, per bank.
+		let mut claimed = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+
+		purchases
+			.iter()
+			.map(|purchase| {
+				let (payload, id) = Self::purchase_payload(user, purchase);
+				let whole = if SettledPurchases::<T>::contains_key(id) || !seen_ids.insert(id) {
+					Some(InvalidReason::DoubleSold)
+				} else if !purchase.signature.verify(&payload[..], user) {
+					Some(InvalidReason::BadSignature)
+				} else {
+					None
+				};
+
+				let mut verdict: PurchaseVerdictOf<T> = PurchaseVerdict {
+					id,
+					merchant: purchase.merchant.clone(),
+					prepaid: purchase.prepaid,
+					value: Zero::zero(),
+					valid: BoundedVec::new(),
+					invalid: BoundedVec::new(),
+					accepted: false,
+					last_valid_block: None,
+				};
+				let mut claims = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+				for token in purchase.tokens.iter() {
+					let first_use = seen_tokens.insert(*token);
+					let batch = reads.batch(token.batch);
+					if let Some(batch) = &batch {
+						if token.index < batch.count {
+							verdict.value = verdict.value.saturating_add(batch.value);
+						}
+					}
+					let reason = whole.or_else(|| {
+						if !first_use {
+							return Some(InvalidReason::DoubleSpentInBlock);
+						}
+						Self::check_token(token, user, now, batch.as_ref(), &mut reads, &claimed, &claims)
+					});
+					// Both vectors are bounded like `purchase.tokens`, so pushes cannot fail.
+					match (reason, batch) {
+						(Some(reason), _) => {
+							let _ = verdict.invalid.try_push((*token, reason));
+						},
+						(None, Some(batch)) => {
+							let claim = claims.entry(batch.bank.clone()).or_insert_with(Zero::zero);
+							*claim = claim.saturating_add(batch.value);
+							verdict.last_valid_block = Some(
+								verdict
+									.last_valid_block
+									.map_or(batch.expires_at, |at| at.max(batch.expires_at)),
+							);
+							let _ = verdict.valid.try_push((*token, batch.bank, batch.value));
+						},
+						(None, None) => {
+							let _ = verdict.invalid.try_push((*token, InvalidReason::Unknown));
+						},
+					}
+				}
+
+				verdict.accepted = verdict.prepaid || verdict.invalid.is_empty();
+				if verdict.accepted {
+					for (bank, amount) in claims {
+						let total = claimed.entry(bank).or_insert_with(Zero::zero);
+						*total = total.saturating_add(amount);
+					}
+				}
+				verdict
+			})
+			.collect()
+	}
+
+	/// The reason `token` cannot be spent by `user` now, if any (`batch` is its batch).
+	fn check_token(
+		token: &TokenId,
+		user: &T::AccountId,
+		now: BlockNumberFor<T>,
+		batch: Option<&BatchOf<T>>,
+		reads: &mut Reads<T>,
+		claimed: &BTreeMap<T::AccountId, BalanceOf<T>>,
+		claims: &BTreeMap<T::AccountId, BalanceOf<T>>,
+	) -> Option<InvalidReason> {
+		let Some(batch) = batch.filter(|batch| token.index < batch.count) else {
+			return Some(InvalidReason::Unknown);
+		};
+		if batch.owner != *user {
+			return Some(InvalidReason::NotOwned);
+		}
+		if batch.is_expired_at(&now) {
+			return Some(InvalidReason::Expired);
+		}
+		if reads.is_spent(token) {
+			return Some(InvalidReason::DoubleSpentOnChain);
+		}
+		let zero = BalanceOf::<T>::zero();
+		let needed = claimed
+			.get(&batch.bank)
+			.unwrap_or(&zero)
+			.saturating_add(*claims.get(&batch.bank).unwrap_or(&zero))
+			.saturating_add(batch.value);
+		if reads.held_collateral(&batch.bank) < needed {
+			return Some(InvalidReason::CollateralMissing);
+		}
+		None
+	}
+}

@@ -1,0 +1,267 @@
+//! A mock runtime (system, balances, micropay) with real sr25519 buyer keys.
+
+use crate::{self as pallet_micropay, BatchId, BlockPurchase, NextBatchId, TokenId};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, Hooks},
+	weights::Weight,
+	BoundedVec,
+};
+use micropay_primitives::purchase::{signing_payload, PurchaseBody};
+use sp_core::{sr25519, Pair};
+use sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+/// Balances in the mock.
+pub type Balance = u128;
+/// Accounts in the mock.
+pub type AccountId = AccountId32;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Micropay = pallet_micropay;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The bond an auditor puts up.
+pub const BOND: Balance = 1_000;
+/// Blocks a retiring auditor keeps its bond.
+pub const RETIREMENT: u64 = 10;
+/// Withholding of the genesis auditor: 10%.
+pub const RHO_PERCENT: u32 = 10;
+
+parameter_types! {
+	pub const MaxBlockTokens: u32 = 64;
+	pub const MaxPurchasesPerBlock: u32 = 16;
+	pub const MaxTokensPerPurchase: u32 = 16;
+}
+
+impl pallet_micropay::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Signature = MultiSignature;
+	type MaxBlockTokens = MaxBlockTokens;
+	type MaxPurchasesPerBlock = MaxPurchasesPerBlock;
+	type MaxTokensPerPurchase = MaxTokensPerPurchase;
+	type MaxBatchTokens = ConstU32<1024>;
+	type MaxTokenLifetime = ConstU64<1_000>;
+	type AuditorBond = ConstU128<BOND>;
+	type AuditorRetirementPeriod = ConstU64<RETIREMENT>;
+	type MaxPrunePerBlock = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+/// A dev key pair from a derivation path such as `//Buyer`.
+pub fn pair(path: &str) -> sr25519::Pair {
+	sr25519::Pair::from_string(path, None).expect("static derivation paths are valid")
+}
+
+/// The account of a key pair.
+pub fn account_of(pair: &sr25519::Pair) -> AccountId {
+	AccountId32::from(pair.public())
+}
+
+/// The account of a derivation path.
+pub fn account(path: &str) -> AccountId {
+	account_of(&pair(path))
+}
+
+/// The genesis bank.
+pub fn bank() -> AccountId {
+	account("//Bank")
+}
+/// The genesis auditor.
+pub fn auditor() -> AccountId {
+	account("//Auditor")
+}
+/// The main buyer (its key signs purchases).
+pub fn buyer_pair() -> sr25519::Pair {
+	pair("//Buyer")
+}
+/// The main buyer's account.
+pub fn buyer() -> AccountId {
+	account_of(&buyer_pair())
+}
+/// A second buyer.
+pub fn other_buyer_pair() -> sr25519::Pair {
+	pair("//OtherBuyer")
+}
+/// A merchant.
+pub fn merchant() -> AccountId {
+	account("//Merchant")
+}
+/// Another merchant.
+pub fn other_merchant() -> AccountId {
+	account("//OtherMerchant")
+}
+
+/// Initial balances.
+pub const BANK_FUNDS: Balance = 1_000_000;
+/// The auditor's initial balance (its bond is held from it).
+pub const AUDITOR_FUNDS: Balance = 100_000;
+/// Initial balance of buyers and merchants.
+pub const PARTY_FUNDS: Balance = 1_000;
+
+/// Test externalities: a bank and an auditor (rho = 10%) registered, everyone funded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(bank(), BANK_FUNDS),
+			(auditor(), AUDITOR_FUNDS),
+			(buyer(), PARTY_FUNDS),
+			(account_of(&other_buyer_pair()), PARTY_FUNDS),
+			(merchant(), PARTY_FUNDS),
+			(other_merchant(), PARTY_FUNDS),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_micropay::GenesisConfig::<Test> {
+		banks: vec![bank()],
+		auditors: vec![(auditor(), Perbill::from_percent(RHO_PERCENT))],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on fresh externalities, then checks the pallet's invariants and that the
+/// total issuance did not change (the pallet moves funds, it never mints or burns).
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		let issuance = Balances::total_issuance();
+		test();
+		Micropay::do_try_state().expect("micropay invariants hold");
+		assert_eq!(Balances::total_issuance(), issuance, "total issuance changed");
+	});
+}
+
+/// Issues a batch from the genesis bank to `owner` and returns its id.
+pub fn issue(owner: &AccountId, count: u32, value: Balance, expires_at: u64) -> BatchId {
+	let id = NextBatchId::<Test>::get();
+	frame_support::assert_ok!(Micropay::issue_tokens(
+		RuntimeOrigin::signed(bank()),
+		owner.clone(),
+		count,
+		value,
+		expires_at
+	));
+	id
+}
+
+/// Token ids `first .. first + n` of `batch`.
+pub fn tokens(batch: BatchId, first: u32, n: u32) -> Vec<TokenId> {
+	(first..first + n).map(|index| TokenId::new(batch, index)).collect()
+}
+
+/// A block purchase of `tokens`, signed by `signer` for the current chain.
+pub fn purchase(
+	signer: &sr25519::Pair,
+	merchant: &AccountId,
+	tokens: Vec<TokenId>,
+	prepaid: bool,
+) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+	purchase_at(signer, merchant, tokens, prepaid, 1_700_000_000_000)
+}
+
+/// Like [`purchase`], with an explicit creation time (to make distinct purchases).
+pub fn purchase_at(
+	signer: &sr25519::Pair,
+	merchant: &AccountId,
+	tokens: Vec<TokenId>,
+	prepaid: bool,
+	created_at: u64,
+) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+	let genesis = System::block_hash(0);
+	sign_for_genesis(signer, merchant, tokens, prepaid, created_at, genesis.as_ref())
+}
+
+/// A purchase signed for the chain whose genesis hash is `genesis`.
+pub fn sign_for_genesis(
+	signer: &sr25519::Pair,
+	merchant: &AccountId,
+	tokens: Vec<TokenId>,
+	prepaid: bool,
+	created_at: u64,
+	genesis: &[u8],
+) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+	let tokens: BoundedVec<TokenId, MaxTokensPerPurchase> =
+		tokens.try_into().expect("tests stay within MaxTokensPerPurchase");
+	let mut genesis_hash = [0u8; 32];
+	genesis_hash.copy_from_slice(genesis);
+	let body = PurchaseBody {
+		buyer: account_of(signer),
+		merchant: merchant.clone(),
+		item: [7u8; 32],
+		created_at,
+		tokens: &tokens,
+	};
+	let payload = signing_payload(&sp_core::H256(genesis_hash), &body);
+	BlockPurchase {
+		merchant: merchant.clone(),
+		item: [7u8; 32],
+		created_at,
+		tokens,
+		signature: MultiSignature::Sr25519(signer.sign(&payload)),
+		prepaid,
+	}
+}
+
+/// Advances to block `n`, running `on_idle` with unlimited weight on the way.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Micropay::on_idle(next, Weight::MAX);
+	}
+}
+
+/// The micropay events emitted so far.
+pub fn micropay_events() -> Vec<pallet_micropay::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Micropay(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}

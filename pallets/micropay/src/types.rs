@@ -1,0 +1,179 @@
+//! The records the pallet stores and the shapes of `submit_block`'s input and outcome.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::BoundedVec;
+use micropay_primitives::token::{InvalidCounts, InvalidReason, TokenId};
+use scale_info::TypeInfo;
+use core::fmt::Debug;
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use sp_runtime::{traits::Get, Perbill};
+
+/// Whether a bank may issue new tokens.
+#[derive(
+	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	TypeInfo,
+)]
+pub enum BankStatus {
+	/// Registered: may issue.
+	Active,
+	/// Deregistered by Root: issues nothing new; its outstanding tokens stay valid until they
+	/// are redeemed or expire, and it can still reclaim expired collateral.
+	Deregistered,
+}
+
+/// Where an auditor stands.
+#[derive(
+	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	TypeInfo,
+)]
+pub enum AuditorStatus<BlockNumber> {
+	/// Registered: submits token blocks.
+	Active,
+	/// Deregistered by Root at block `since`: may still submit blocks so that pending
+	/// purchases settle; its bond can be withdrawn after the retirement period.
+	Retiring {
+		/// The block at which the auditor was deregistered.
+		since: BlockNumber,
+	},
+}
+
+/// A registered auditor.
+#[derive(
+	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	TypeInfo,
+)]
+pub struct AuditorInfo<Balance, BlockNumber> {
+	/// The share of each payment the auditor withholds from merchants (the talk's `rho`).
+	pub rho: Perbill,
+	/// The bond held from the auditor's balance; it backs payouts to merchants.
+	pub bond: Balance,
+	/// Active or retiring.
+	pub status: AuditorStatus<BlockNumber>,
+}
+
+/// A batch of tokens issued by one bank to one buyer.
+#[derive(
+	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	TypeInfo,
+)]
+pub struct Batch<AccountId, Balance, BlockNumber> {
+	/// The issuing bank, whose collateral backs the tokens.
+	pub bank: AccountId,
+	/// The buyer who owns the tokens.
+	pub owner: AccountId,
+	/// Face value of each token.
+	pub value: Balance,
+	/// Number of tokens; their indices are `0..count`.
+	pub count: u32,
+	/// From this block on the tokens are expired.
+	pub expires_at: BlockNumber,
+	/// How many of the tokens have been spent (redeemed).
+	pub spent: u32,
+	/// Whether the bank has taken back the collateral of the unspent tokens (after expiry).
+	pub reclaimed: bool,
+}
+
+impl<AccountId, Balance, BlockNumber: PartialOrd> Batch<AccountId, Balance, BlockNumber> {
+	/// Tokens neither spent nor reclaimed: their collateral is still held.
+	pub fn outstanding(&self) -> u32 {
+		if self.reclaimed {
+			0
+		} else {
+			self.count.saturating_sub(self.spent)
+		}
+	}
+
+	/// Whether the batch's tokens can no longer be spent at block `now`.
+	pub fn is_expired_at(&self, now: &BlockNumber) -> bool {
+		self.reclaimed || *now >= self.expires_at
+	}
+}
+
+/// One purchase in a token block, as the auditor submits it.
+#[derive(
+	CloneNoBound,
+	Decode,
+	DecodeWithMemTracking,
+	DebugNoBound,
+	Encode,
+	EqNoBound,
+	MaxEncodedLen,
+	PartialEqNoBound,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxTokens))]
+pub struct BlockPurchase<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Signature: Clone + PartialEq + Eq + Debug,
+	MaxTokens: Get<u32>,
+> {
+	/// The merchant to pay.
+	pub merchant: AccountId,
+	/// Hash of the item information.
+	pub item: [u8; 32],
+	/// When the buyer created the purchase (ms since the Unix epoch).
+	pub created_at: u64,
+	/// The tokens covering the price.
+	pub tokens: BoundedVec<TokenId, MaxTokens>,
+	/// The buyer's signature over the purchase's signing payload.
+	pub signature: Signature,
+	/// `true` if the auditor already paid (promised) the merchant while the block was being
+	/// built; `false` if the merchant waited for this block (a held purchase).
+	pub prepaid: bool,
+}
+
+/// What the chain decided about one purchase of a block.
+#[derive(CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound)]
+pub struct PurchaseVerdict<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Balance: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxTokens: Get<u32>,
+> {
+	/// The purchase id (hash of its signing payload).
+	pub id: [u8; 32],
+	/// The merchant.
+	pub merchant: AccountId,
+	/// Whether it was prepaid.
+	pub prepaid: bool,
+	/// Total face value of its tokens.
+	pub value: Balance,
+	/// Its valid tokens, with their bank and value, in order.
+	pub valid: BoundedVec<(TokenId, AccountId, Balance), MaxTokens>,
+	/// Its invalid tokens with the reason of each.
+	pub invalid: BoundedVec<(TokenId, InvalidReason), MaxTokens>,
+	/// Whether the merchant is paid: always for a prepaid purchase, only with no invalid
+	/// token for a held one.
+	pub accepted: bool,
+	/// The last block at which one of its tokens could still be spent (for pruning its id).
+	pub last_valid_block: Option<BlockNumber>,
+}
+
+/// Summary of one validated token block, also kept as the last outcome per (auditor, user).
+#[derive(
+	Clone, Copy, Decode, DecodeWithMemTracking, Default, Encode, Eq, MaxEncodedLen, PartialEq,
+	Debug, TypeInfo,
+)]
+pub struct BlockSummary<Balance> {
+	/// The block's sequence number for this (auditor, user).
+	pub seq: u32,
+	/// Purchases in the block.
+	pub purchases: u32,
+	/// Tokens in the block.
+	pub tokens: u32,
+	/// Valid tokens.
+	pub valid: u32,
+	/// Invalid tokens per reason (their total is the block's `beta`).
+	pub invalid: InvalidCounts,
+	/// Purchases rejected (held purchases with an invalid token).
+	pub rejected: u32,
+	/// Total paid to merchants.
+	pub paid_out: Balance,
+	/// Total redeemed from banks' collateral to the auditor.
+	pub redeemed: Balance,
+	/// The block's risk for the auditor: paid out − redeemed (negative is the auditor's gain).
+	pub risk: i128,
+}
+
+/// The bounded list of invalid tokens of one purchase, as events carry it.
+pub type InvalidTokens<MaxTokens> = BoundedVec<(TokenId, InvalidReason), MaxTokens>;
