@@ -10,7 +10,8 @@
 //! | Charlie, Dave | **buyers** |
 //! | Eve, Ferdie | **merchants** |
 //!
-//! Every one of them is endowed with [`DEV_ENDOWMENT`].
+//! Every one of them is endowed with [`DEV_ENDOWMENT`]; Bob is registered as a bank and
+//! Alice as an auditor withholding [`DEV_AUDITOR_RHO`] (her bond is held at genesis).
 
 use alloc::{vec, vec::Vec};
 use serde_json::Value;
@@ -19,10 +20,16 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, Balance, BalancesConfig, MicropayConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+};
+use sp_runtime::Perbill;
 
 /// Free balance each dev account starts with: one million `MPY`.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * UNIT;
+
+/// The dev auditor's withholding on merchant payouts: 2%.
+pub const DEV_AUDITOR_RHO: Perbill = Perbill::from_percent(2);
 
 /// The dev accounts' roles (see the module docs).
 pub mod dev_roles {
@@ -70,6 +77,10 @@ fn genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: Some(root) },
+		micropay: MicropayConfig {
+			banks: vec![dev_roles::bank()],
+			auditors: vec![(dev_roles::auditor(), DEV_AUDITOR_RHO)],
+		},
 		..Default::default()
 	};
 	serde_json::to_value(config).ok()

@@ -265,3 +265,19 @@ pub fn micropay_events() -> Vec<pallet_micropay::Event<Test>> {
 		})
 		.collect()
 }
+
+/// A block purchase in the mock.
+pub type TestPurchase = BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase>;
+
+/// Submits `purchases` as block `seq` of the main buyer, from the genesis auditor.
+pub fn submit(
+	seq: u32,
+	purchases: Vec<TestPurchase>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Micropay::submit_block(
+		RuntimeOrigin::signed(auditor()),
+		buyer(),
+		seq,
+		purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
+	)
+}

@@ -1,1 +1,6 @@
-mod helpers {}
+//! Unit tests on the mock runtime; every test ends with the invariants and total issuance
+//! checked (see `mock::build_and_execute`).
+
+mod blocks;
+mod issuance;
+mod registry;
