@@ -26,6 +26,8 @@ test('the micropay pallet is in the runtime metadata', async () => {
   const metadata = await node.api.rpc.state.getMetadata();
   const pallets = metadata.asLatest.pallets.map((p) => p.name.toString());
   assert.ok(pallets.includes('Micropay'), `pallets: ${pallets.join(', ')}`);
+  assert.equal(typeof node.api.tx.micropay.submitBlock, 'function');
+  assert.equal(typeof node.api.tx.micropay.issueTokens, 'function');
 });
 
 test('chain properties name the MPY token with 12 decimals', async () => {

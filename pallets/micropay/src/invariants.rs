@@ -42,7 +42,10 @@ impl<T: Config> Pallet<T> {
 		}
 		for (auditor, info) in Auditors::<T>::iter() {
 			let held = T::Currency::balance_on_hold(&HoldReason::AuditorBond.into(), &auditor);
-			frame_support::ensure!(held == info.bond, "an auditor's held bond differs from its record");
+			frame_support::ensure!(
+				held == info.bond,
+				"an auditor's held bond differs from its record"
+			);
 		}
 		Ok(())
 	}

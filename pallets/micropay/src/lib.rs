@@ -78,7 +78,8 @@ pub mod pallet {
 		Batch<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 	/// The purchases of one token block.
-	pub type BlockPurchases<T> = BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
+	pub type BlockPurchases<T> =
+		BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -182,20 +183,12 @@ pub mod pallet {
 	/// Settled purchase ids (a second settlement is a double-sell), with the block after which
 	/// the id is forgotten (by then all its tokens have expired).
 	#[pallet::storage]
-	pub type SettledPurchases<T: Config> =
-		StorageMap<_, Identity, PurchaseId, BlockNumberFor<T>>;
+	pub type SettledPurchases<T: Config> = StorageMap<_, Identity, PurchaseId, BlockNumberFor<T>>;
 
 	/// Index of [`SettledPurchases`] by the block at which an id may be forgotten.
 	#[pallet::storage]
-	pub type SettledByExpiry<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		Identity,
-		PurchaseId,
-		(),
-		OptionQuery,
-	>;
+	pub type SettledByExpiry<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Identity, PurchaseId, (), OptionQuery>;
 
 	/// The next expiry block whose settled ids have not all been forgotten yet.
 	#[pallet::storage]
@@ -487,7 +480,10 @@ pub mod pallet {
 		/// Emits `AuditorBondWithdrawn`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::withdraw_auditor_bond())]
-		pub fn withdraw_auditor_bond(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
+		pub fn withdraw_auditor_bond(
+			origin: OriginFor<T>,
+			auditor: T::AccountId,
+		) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_withdraw_auditor_bond(auditor)
 		}

@@ -1,16 +1,24 @@
 //! The records the pallet stores and the shapes of `submit_block`'s input and outcome.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::fmt::Debug;
 use frame_support::BoundedVec;
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use micropay_primitives::token::{InvalidCounts, InvalidReason, TokenId};
 use scale_info::TypeInfo;
-use core::fmt::Debug;
-use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use sp_runtime::{traits::Get, Perbill};
 
 /// Whether a bank may issue new tokens.
 #[derive(
-	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
 	TypeInfo,
 )]
 pub enum BankStatus {
@@ -23,7 +31,15 @@ pub enum BankStatus {
 
 /// Where an auditor stands.
 #[derive(
-	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
 	TypeInfo,
 )]
 pub enum AuditorStatus<BlockNumber> {
@@ -39,7 +55,15 @@ pub enum AuditorStatus<BlockNumber> {
 
 /// A registered auditor.
 #[derive(
-	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
 	TypeInfo,
 )]
 pub struct AuditorInfo<Balance, BlockNumber> {
@@ -53,7 +77,15 @@ pub struct AuditorInfo<Balance, BlockNumber> {
 
 /// A batch of tokens issued by one bank to one buyer.
 #[derive(
-	Clone, Copy, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug,
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
 	TypeInfo,
 )]
 pub struct Batch<AccountId, Balance, BlockNumber> {
@@ -102,6 +134,8 @@ impl<AccountId, Balance, BlockNumber: PartialOrd> Batch<AccountId, Balance, Bloc
 	TypeInfo,
 )]
 #[scale_info(skip_type_params(MaxTokens))]
+// The no-bound derives need the bounds inline; codec's derives add their own where-clauses.
+#[allow(clippy::multiple_bound_locations)]
 pub struct BlockPurchase<
 	AccountId: Clone + PartialEq + Eq + Debug,
 	Signature: Clone + PartialEq + Eq + Debug,
@@ -151,8 +185,17 @@ pub struct PurchaseVerdict<
 
 /// Summary of one validated token block, also kept as the last outcome per (auditor, user).
 #[derive(
-	Clone, Copy, Decode, DecodeWithMemTracking, Default, Encode, Eq, MaxEncodedLen, PartialEq,
-	Debug, TypeInfo,
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Default,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
+	TypeInfo,
 )]
 pub struct BlockSummary<Balance> {
 	/// The block's sequence number for this (auditor, user).

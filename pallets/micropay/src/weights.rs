@@ -27,7 +27,6 @@ pub trait WeightInfo {
 	fn submit_block(p: u32, t: u32) -> Weight;
 }
 
-
 /// Compute cost of verifying one sr25519 signature (about 50 µs).
 const SIGNATURE_CHECK: u64 = 50_000_000;
 /// Compute cost of the bookkeeping of one token.

@@ -33,8 +33,7 @@ impl<T: Config> Pallet<T> {
 			expires_at <= now.saturating_add(T::MaxTokenLifetime::get()),
 			Error::<T>::ExpiryTooFar
 		);
-		let collateral =
-			value.checked_mul(&count.into()).ok_or(Error::<T>::CollateralOverflow)?;
+		let collateral = value.checked_mul(&count.into()).ok_or(Error::<T>::CollateralOverflow)?;
 
 		let batch = NextBatchId::<T>::get();
 		let next = batch.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;

@@ -188,7 +188,8 @@ impl<T: Config> Pallet<T> {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		let free = T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
+		let free =
+			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
 		if free < amount {
 			let shortfall = amount.saturating_sub(free);
 			ensure!(shortfall <= info.bond, Error::<T>::AuditorCannotPay);

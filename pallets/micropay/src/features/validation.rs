@@ -135,7 +135,15 @@ impl<T: Config> Pallet<T> {
 						if !first_use {
 							return Some(InvalidReason::DoubleSpentInBlock);
 						}
-						Self::check_token(token, user, now, batch.as_ref(), &mut reads, &claimed, &claims)
+						Self::check_token(
+							token,
+							user,
+							now,
+							batch.as_ref(),
+							&mut reads,
+							&claimed,
+							&claims,
+						)
 					});
 					// Both vectors are bounded like `purchase.tokens`, so pushes cannot fail.
 					match (reason, batch) {

@@ -132,7 +132,10 @@ fn a_purchase_signed_for_another_chain_has_a_bad_signature() {
 fn a_token_spent_in_an_earlier_block_is_double_spent_on_chain() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 2, V, 100);
-		assert_ok!(submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]));
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]
+		));
 		let merchant_after_first = free(&merchant());
 		let again = purchase_at(&buyer_pair(), &other_merchant(), tokens(batch, 0, 1), false, 99);
 		assert_ok!(submit(1, vec![again]));
@@ -239,7 +242,10 @@ fn a_token_without_collateral_is_collateral_missing() {
 			Restriction::Free,
 			Fortitude::Polite,
 		));
-		assert_ok!(submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true)]));
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true)]
+		));
 		// 5 left: neither token of 10 is covered.
 		assert_eq!(summary().invalid.collateral_missing, 2);
 		assert_eq!(collateral(), 5);
@@ -271,7 +277,10 @@ fn an_invalid_prepaid_purchase_costs_the_auditor_when_its_tokens_are_not_redeema
 	build_and_execute(|| {
 		let theirs = issue(&account_of(&other_buyer_pair()), 3, V, 100);
 		let auditor_before = free(&auditor());
-		assert_ok!(submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(theirs, 0, 3), true)]));
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(theirs, 0, 3), true)]
+		));
 		// Talk: Rsk = |tr|·v·(1-rho) - (|tr| - beta)·v = 3·10·0.9 - 0 = 27.
 		assert_eq!(summary().risk, 27);
 		assert_eq!(free(&merchant()), PARTY_FUNDS + 27);
@@ -291,12 +300,14 @@ fn an_invalid_held_purchase_is_rejected_and_the_buyer_keeps_its_valid_tokens() {
 		assert_eq!(collateral(), 3 * V);
 		assert_eq!(summary().rejected, 1);
 		assert_eq!(summary().risk, 0);
-		assert!(micropay_events().iter().any(|e| matches!(
-			e,
-			Event::PurchaseRejected { reason: InvalidReason::Unknown, .. }
-		)));
+		assert!(micropay_events()
+			.iter()
+			.any(|e| matches!(e, Event::PurchaseRejected { reason: InvalidReason::Unknown, .. })));
 		// The two valid tokens were not spent: they pay in the next block.
-		assert_ok!(submit(1, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]));
+		assert_ok!(submit(
+			1,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]
+		));
 		assert_eq!(free(&merchant()), PARTY_FUNDS + 18);
 		assert_eq!(collateral(), V);
 	});
@@ -347,7 +358,10 @@ fn a_retiring_auditor_still_settles_pending_blocks() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 1, V, 100);
 		assert_ok!(Micropay::deregister_auditor(RuntimeOrigin::root(), auditor()));
-		assert_ok!(submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]));
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]
+		));
 		assert_eq!(free(&merchant()), PARTY_FUNDS + 9);
 	});
 }
@@ -398,7 +412,10 @@ fn payouts_fall_back_on_the_bond_and_fail_whole_beyond_it() {
 		let info = crate::Auditors::<Test>::get(auditor()).unwrap();
 		// 10 payouts from free funds leave 8_999 spendable: the 11th takes 1 from the bond.
 		assert_eq!(info.bond, BOND - 1);
-		assert_eq!(Balances::balance_on_hold(&HoldReason::AuditorBond.into(), &auditor()), BOND - 1);
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::AuditorBond.into(), &auditor()),
+			BOND - 1
+		);
 		assert_eq!(free(&auditor()), 1);
 	});
 }
@@ -409,15 +426,23 @@ fn the_block_outcome_is_reported_in_events_and_storage() {
 		let batch = issue(&buyer(), 4, V, 100);
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true),
-			purchase(&buyer_pair(), &merchant(), vec![TokenId::new(batch, 1), TokenId::new(batch, 2)], false),
+			purchase(
+				&buyer_pair(),
+				&merchant(),
+				vec![TokenId::new(batch, 1), TokenId::new(batch, 2)],
+				false,
+			),
 		];
 		assert_ok!(submit(0, block));
 		let s = summary();
 		let expected_invalid = InvalidCounts { double_spent_in_block: 1, ..Default::default() };
 		assert_eq!(s.invalid, expected_invalid);
 		assert_eq!(s.risk, s.paid_out as i128 - s.redeemed as i128);
-		assert!(micropay_events()
-			.contains(&Event::BlockValidated { auditor: auditor(), user: buyer(), summary: s }));
+		assert!(micropay_events().contains(&Event::BlockValidated {
+			auditor: auditor(),
+			user: buyer(),
+			summary: s
+		}));
 	});
 }
 
@@ -458,10 +483,12 @@ fn the_largest_block_validates_and_its_size_is_known() {
 fn fees_are_waived_only_for_a_successful_auditor_block() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 1, V, 100);
-		let info = submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)])
-			.unwrap();
+		let info =
+			submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)])
+				.unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
-		let failed = submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]);
+		let failed =
+			submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]);
 		assert_eq!(failed.unwrap_err().post_info.pays_fee, Pays::Yes);
 	});
 }
@@ -477,7 +504,10 @@ fn transfers_between_parties_do_not_confuse_the_books() {
 			500_000,
 			Preservation::Preserve
 		));
-		assert_ok!(submit(0, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]));
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]
+		));
 		assert_eq!(summary().valid, 2);
 		assert_eq!(collateral(), 0);
 	});
