@@ -13,30 +13,43 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 step() { printf '\n==> %s\n' "$*"; }
 
-step "cargo fmt --check"
-cargo fmt --all -- --check
+# Every step runs even when an earlier one fails, so the summary line always comes last.
+failed_steps=()
+run_step() {
+	local name="$1"
+	shift
+	step "$name"
+	if ! "$@"; then
+		failed_steps+=("$name")
+	fi
+}
+cargo_tests() { SKIP_WASM_BUILD=1 cargo test --workspace --locked 2>&1 | tee "$logs/cargo-test.log"; }
+e2e_tests() {
+	(cd scripts && node --test --test-concurrency=1 e2e/) 2>&1 | tee "$logs/e2e.log"
+}
+touch "$logs/cargo-test.log" "$logs/e2e.log"
 
-step "cargo clippy (warnings denied)"
-SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --locked -- -D warnings
-
-step "cargo test --workspace"
-SKIP_WASM_BUILD=1 cargo test --workspace --locked 2>&1 | tee "$logs/cargo-test.log"
-
-step "build the node (with its wasm runtime) for the end-to-end tests"
-cargo build -p micropay-node --locked
-
-step "end-to-end tests (node --test)"
-(cd scripts && node --test --test-concurrency=1 e2e/) 2>&1 | tee "$logs/e2e.log"
+run_step "cargo fmt --check" cargo fmt --all -- --check
+run_step "cargo clippy (warnings denied)" \
+	env SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step "cargo test --workspace" cargo_tests
+if run_step "build the node (with its wasm runtime)" cargo build -p micropay-node --locked; then
+	run_step "end-to-end tests (node --test)" e2e_tests
+fi
 
 cargo_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo-test.log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo-test.log" | awk '{s+=$1} END {print s+0}')
 e2e_passed=$(grep -E '^# pass [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
 e2e_failed=$(grep -E '^# fail [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
 passed=$((cargo_passed + e2e_passed))
-failed=$((cargo_failed + e2e_failed))
+# A failed step (format, lint, build) counts as a failed test.
+failed=$((cargo_failed + e2e_failed + ${#failed_steps[@]}))
 echo
+for name in "${failed_steps[@]}"; do
+	echo "FAILED step: $name"
+done
 echo "unit: $cargo_passed passed, $cargo_failed failed; end-to-end: $e2e_passed passed, $e2e_failed failed"
 echo "tests: $passed passed, $failed failed"
-if [ "$failed" -ne 0 ] || [ "$cargo_passed" -eq 0 ] || [ "$e2e_passed" -eq 0 ]; then
+if [ "${#failed_steps[@]}" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$cargo_passed" -eq 0 ] || [ "$e2e_passed" -eq 0 ]; then
 	exit 1
 fi

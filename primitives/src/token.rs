@@ -90,6 +90,33 @@ pub enum InvalidReason {
 	CollateralMissing,
 }
 
+/// Where a token stands on chain (what the runtime API's `token_status` answers).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum TokenStatus {
+	/// Never issued (a forged id).
+	Unknown,
+	/// Issued, unspent, spendable until block `expires_at` (exclusive).
+	Unspent {
+		/// First block at which the token is expired.
+		expires_at: u64,
+	},
+	/// Spent (redeemed by an auditor).
+	Spent,
+	/// Expired unspent (or its collateral reclaimed).
+	Expired,
+}
+
 /// How many tokens of a block were invalid, per reason.
 #[derive(
 	Clone,

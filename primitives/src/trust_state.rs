@@ -28,7 +28,7 @@
 //! let outcome = state.apply_block(5, &params);
 //! assert_eq!(outcome.next_size, 15);
 //! assert_eq!(outcome.trust, trust(TrustProfile::Neutral, 20, 5));
-//! assert_eq!(state.size, 15);
+//! assert_eq!(state.block_size, 15);
 //! ```
 
 use crate::{
@@ -155,7 +155,7 @@ pub struct TrustState {
 	/// Initial block size `W_0`, within the bounds it was created with.
 	pub initial_size: u32,
 	/// Current block size `W`.
-	pub size: u32,
+	pub block_size: u32,
 	/// Invalid tokens over all the user's blocks (the talk's `gamma`), saturating.
 	pub gamma: u32,
 	/// Current trust value (see [`BlockOutcome::trust`]); `T(0)` for a new user.
@@ -176,7 +176,7 @@ impl TrustState {
 		Self {
 			profile,
 			initial_size,
-			size: initial_size,
+			block_size: initial_size,
 			gamma: 0,
 			trust: initial_trust(profile, initial_size),
 			blocks: 0,
@@ -187,7 +187,7 @@ impl TrustState {
 
 	/// Records a settled block with `beta` invalid tokens and moves to the next block size.
 	pub fn apply_block(&mut self, beta: u32, params: &TrustParams) -> BlockOutcome {
-		let w_prev = self.size;
+		let w_prev = self.block_size;
 		let (gamma_prev, gamma_new) = self.record(beta, params.gamma);
 		let mut next_size =
 			next_block_size(self.profile, w_prev, gamma_prev, gamma_new, params.bounds);
@@ -198,7 +198,7 @@ impl TrustState {
 		let raised = self.recovery_step(beta, next_size, params);
 		let recovered = raised.is_some();
 		next_size = raised.unwrap_or(next_size);
-		self.size = next_size;
+		self.block_size = next_size;
 		self.trust = trust(self.profile, w_prev, gamma_new);
 		BlockOutcome { next_size, trust: self.trust, gamma: gamma_new, recovered }
 	}
@@ -236,4 +236,16 @@ impl TrustState {
 		let raised = size.saturating_add(gap.div_ceil(2));
 		Some(params.bounds.clamp(u128::from(raised)))
 	}
+}
+
+/// What the chain keeps per (auditor, user): the trust state and the cumulative risk the
+/// user's blocks caused the auditor.
+#[derive(
+	Clone, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
+)]
+pub struct UserTrust {
+	/// Profile, sizes, `gamma`, trust value and block count.
+	pub state: TrustState,
+	/// Sum of the risks of the user's blocks (paid out − redeemed); negative is a gain.
+	pub risk: i128,
 }

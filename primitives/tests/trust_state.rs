@@ -53,12 +53,12 @@ fn any_params() -> impl Strategy<Value = TrustParams> {
 #[test]
 fn a_new_user_starts_at_w0_with_t_of_zero() {
 	let state = TrustState::new(TrustProfile::Optimistic, 20, &talk());
-	assert_eq!(state.size, 20);
+	assert_eq!(state.block_size, 20);
 	assert_eq!(state.initial_size, 20);
 	assert_eq!(state.trust, initial_trust(TrustProfile::Optimistic, 20));
 	assert_eq!(state.trust, trust(TrustProfile::Neutral, 20, 0));
 	// W_0 outside the bounds is brought within them.
-	assert_eq!(TrustState::new(TrustProfile::Neutral, 50_000, &talk()).size, 10_000);
+	assert_eq!(TrustState::new(TrustProfile::Neutral, 50_000, &talk()).block_size, 10_000);
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn the_outcome_reports_trust_with_the_previous_size() {
 	assert_eq!(second.gamma, 6);
 	assert_eq!(second.trust, trust(TrustProfile::Pessimistic, 9, 6));
 	assert_eq!(
-		(state.size, state.gamma, state.blocks, state.trust),
+		(state.block_size, state.gamma, state.blocks, state.trust),
 		(second.next_size, 6, 2, second.trust)
 	);
 }
@@ -106,7 +106,7 @@ fn cumulative_gamma_freezes_the_size() {
 		let params = talk();
 		let mut state = TrustState::new(profile, 10, &params);
 		state.apply_block(10, &params);
-		let frozen = state.size;
+		let frozen = state.block_size;
 		assert_eq!(frozen, 1, "{profile:?}");
 		for beta in [0, 1, 5, u32::MAX, 0, 0] {
 			assert_eq!(state.apply_block(beta, &params).next_size, frozen, "{profile:?}");
@@ -166,30 +166,30 @@ fn with_recovery_clean_blocks_return_to_w0() {
 		let params = with_recovery(3);
 		let mut state = TrustState::new(profile, 30, &params);
 		state.apply_block(8, &params);
-		let cut = state.size;
+		let cut = state.block_size;
 		assert!(cut < 30, "{profile:?}");
 		// Two clean blocks: not yet.
 		for _ in 0..2 {
 			assert!(!state.apply_block(0, &params).recovered);
 		}
-		assert_eq!(state.size, cut);
+		assert_eq!(state.block_size, cut);
 		// The third: halfway back, rounded up.
 		let step = state.apply_block(0, &params);
 		assert!(step.recovered);
 		assert_eq!(step.next_size, cut + (30 - cut).div_ceil(2), "{profile:?}");
 		// An invalid token restarts the count.
 		state.apply_block(1, &params);
-		let after_cheat = state.size;
+		let after_cheat = state.block_size;
 		for _ in 0..2 {
 			state.apply_block(0, &params);
 		}
-		assert_eq!(state.size, after_cheat);
+		assert_eq!(state.block_size, after_cheat);
 		// Enough clean blocks bring W back to W_0 exactly, never beyond.
 		for _ in 0..60 {
 			state.apply_block(0, &params);
-			assert!(state.size <= 30);
+			assert!(state.block_size <= 30);
 		}
-		assert_eq!(state.size, 30, "{profile:?}");
+		assert_eq!(state.block_size, 30, "{profile:?}");
 	}
 }
 
@@ -198,9 +198,9 @@ fn recovery_unfreezes_a_frozen_size() {
 	let params = with_recovery(1);
 	let mut state = TrustState::new(TrustProfile::Neutral, 10, &params);
 	state.apply_block(10, &params);
-	assert_eq!(state.size, 1);
+	assert_eq!(state.block_size, 1);
 	state.apply_block(0, &params);
-	assert_eq!(state.size, 6);
+	assert_eq!(state.block_size, 6);
 }
 
 #[test]
@@ -262,7 +262,7 @@ proptest! {
 	#[test]
 	fn honest_users_keep_their_size(profile in any_profile(), w0 in 1u32..=100_000, params in any_params()) {
 		let mut state = TrustState::new(profile, w0, &params);
-		let start = state.size;
+		let start = state.block_size;
 		for _ in 0..30 {
 			let outcome = state.apply_block(0, &params);
 			prop_assert_eq!(outcome.next_size, start);
@@ -282,7 +282,7 @@ proptest! {
 		let mut state = TrustState::new(profile, w0, &params);
 		let talk_rule = params.gamma == GammaMode::Cumulative && params.recovery == Recovery::Off;
 		for beta in betas {
-			let before = state.size;
+			let before = state.block_size;
 			let outcome = state.apply_block(beta, &params);
 			prop_assert!(params.bounds.lower() <= outcome.next_size && outcome.next_size <= params.bounds.upper());
 			prop_assert!(!talk_rule || outcome.next_size <= before);

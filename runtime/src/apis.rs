@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	Micropay, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -193,6 +193,20 @@ impl_runtime_apis! {
 
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_micropay_runtime_api::MicropayApi<Block, AccountId> for Runtime {
+		fn trust_state(auditor: AccountId, user: AccountId) -> pallet_micropay::UserTrust {
+			Micropay::user_trust(&auditor, &user)
+		}
+
+		fn auditor_risk(auditor: AccountId) -> i128 {
+			pallet_micropay::AuditorRisk::<Runtime>::get(auditor)
+		}
+
+		fn token_status(token: pallet_micropay::TokenId) -> pallet_micropay::TokenStatus {
+			Micropay::token_status(token)
 		}
 	}
 

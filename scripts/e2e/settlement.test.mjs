@@ -77,6 +77,22 @@ test('issue, pay through an auditor block, and reject a replay', async () => {
   assert.equal(rejected.data.reason.toString(), 'DoubleSold');
   assert.equal((await free(eve.address)) - eveBefore, paid);
 
+  // The runtime API (polkadot.js apps: Developer → Runtime calls → micropayApi) reads it back.
+  const status = await api.call.micropayApi.tokenStatus({ batch, index: 0 });
+  assert.equal(status.type, 'Spent');
+  const unspent = await api.call.micropayApi.tokenStatus({ batch, index: 7 });
+  assert.equal(unspent.type, 'Unspent');
+  assert.equal((await api.call.micropayApi.tokenStatus({ batch: 999_999, index: 0 })).type, 'Unknown');
+  const trust = await api.call.micropayApi.trustState(alice.address, charlie.address);
+  assert.equal(trust.state.blocks.toNumber(), 2);
+  assert.equal(trust.state.trust.toBigInt(), 818_181_818_181_818_182n); // 18/22, Perquintill
+  assert.equal(trust.state.gamma.toNumber(), 3); // the replay's three double-sold tokens
+  // Neutral profile, W_0 = 20: trust (20 + 1 − 3)/(20 + 2) = 81.8%; the next block holds 17.
+  assert.equal(trust.state.blockSize.toNumber(), 17);
+  assert.equal(trust.risk.toBigInt(), paid - 5n * value);
+  const auditorRisk = await api.call.micropayApi.auditorRisk(alice.address);
+  assert.equal(auditorRisk.toBigInt(), paid - 5n * value);
+
   // Submitting the same sequence number twice fails with a clear error.
   await assert.rejects(
     sendAndWaitInBlock(api, api.tx.micropay.submitBlock(charlie.address, seq + 1, [second.purchase]), alice),

@@ -39,7 +39,9 @@ mod tests;
 
 pub use micropay_primitives::{
 	purchase::PurchaseId,
-	token::{BatchId, InvalidCounts, InvalidReason, TokenId},
+	token::{BatchId, InvalidCounts, InvalidReason, TokenId, TokenStatus},
+	trust::{TrustProfile, TrustValue},
+	trust_state::{GammaMode, Recovery, TrustState, UserTrust},
 };
 pub use pallet::*;
 pub use types::*;
@@ -104,6 +106,22 @@ pub mod pallet {
 		/// Most tokens in one token block (the largest block size `W`).
 		#[pallet::constant]
 		type MaxBlockTokens: Get<u32>;
+
+		/// Smallest block size `W` a user's trust can bring it down to.
+		#[pallet::constant]
+		type MinBlockTokens: Get<u32>;
+
+		/// `W_0` of a user the auditor has not set a profile for (neutral profile).
+		#[pallet::constant]
+		type DefaultBlockTokens: Get<u32>;
+
+		/// Which invalid tokens count in `gamma`: all since the first block (the talk's rule)
+		/// or only the last few blocks' (`GammaMode::Windowed`).
+		type TrustGamma: Get<GammaMode>;
+
+		/// Whether an honest user's block size recovers toward `W_0` after clean blocks
+		/// (`Recovery::Off` reproduces the talk).
+		type TrustRecovery: Get<Recovery>;
 
 		/// Most purchases in one token block.
 		#[pallet::constant]
@@ -193,6 +211,23 @@ pub mod pallet {
 	/// The next expiry block whose settled ids have not all been forgotten yet.
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Trust state and cumulative risk of each user, per auditor. A user without an entry has
+	/// the neutral profile with `W_0 = DefaultBlockTokens`.
+	#[pallet::storage]
+	pub type Trust<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		UserTrust,
+	>;
+
+	/// Cumulative risk of each auditor over all its blocks (paid out − redeemed).
+	#[pallet::storage]
+	pub type AuditorRisk<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, i128, ValueQuery>;
 
 	/// Outcome of the last token block of (auditor, user), for the auditor's worker.
 	#[pallet::storage]
@@ -320,6 +355,38 @@ pub mod pallet {
 			/// Each invalid token with its reason.
 			tokens: InvalidTokens<T::MaxTokensPerPurchase>,
 		},
+		/// An auditor set a user's trust profile and initial block size (trust restarts).
+		TrustProfileSet {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The user.
+			user: T::AccountId,
+			/// The profile: neutral, optimistic or pessimistic.
+			profile: TrustProfile,
+			/// The user's `W_0`, also its current block size now.
+			initial_size: u32,
+		},
+		/// A user's trust was recomputed after a block.
+		TrustUpdated {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The user.
+			user: T::AccountId,
+			/// The user's profile.
+			profile: TrustProfile,
+			/// The new trust value, in [0, 1].
+			trust: TrustValue,
+			/// The size `W` of the user's next block.
+			next_block_size: u32,
+			/// Invalid tokens counted so far (`gamma`).
+			gamma: u32,
+			/// This block's risk for the auditor.
+			block_risk: i128,
+			/// The user's cumulative risk with this auditor.
+			user_risk: i128,
+			/// The auditor's cumulative risk over all users.
+			auditor_risk: i128,
+		},
 		/// A token block was validated and settled.
 		BlockValidated {
 			/// The auditor that submitted it.
@@ -383,6 +450,11 @@ pub mod pallet {
 		EmptyPurchase,
 		/// Prepaid purchases must come before every held purchase.
 		PrepaidAfterHeld,
+		/// A purchase marked prepaid starts after the user's block size `W` was reached: it
+		/// should have been held.
+		PrepaidBeyondBlockSize,
+		/// The block size is outside `[MinBlockTokens, MaxBlockTokens]`.
+		BlockSizeOutOfBounds,
 		/// The auditor's free balance and bond cannot cover the merchant payouts.
 		AuditorCannotPay,
 		/// Moving held funds failed (collateral or bond smaller than the books say).
@@ -559,6 +631,27 @@ pub mod pallet {
 			let auditor = ensure_signed(origin)?;
 			Self::do_submit_block(auditor, user, seq, purchases)?;
 			Ok(Pays::No.into())
+		}
+
+		/// Set a user's trust profile and initial block size `W_0`; the user's trust restarts
+		/// from `T(0) = (W_0 + 1) / (W_0 + 2)` (its cumulative risk is kept).
+		///
+		/// - Origin: a registered auditor (the profile applies to its own view of the user).
+		/// - `user`: the buyer.
+		/// - `profile`: `Neutral`, `Optimistic` or `Pessimistic`.
+		/// - `initial_size`: `W_0`, within `[MinBlockTokens, MaxBlockTokens]`.
+		///
+		/// Emits `TrustProfileSet`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_trust_profile())]
+		pub fn set_trust_profile(
+			origin: OriginFor<T>,
+			user: T::AccountId,
+			profile: TrustProfile,
+			initial_size: u32,
+		) -> DispatchResult {
+			let auditor = ensure_signed(origin)?;
+			Self::do_set_trust_profile(auditor, user, profile, initial_size)
 		}
 	}
 }

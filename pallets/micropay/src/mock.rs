@@ -1,6 +1,8 @@
 //! A mock runtime (system, balances, micropay) with real sr25519 buyer keys.
 
-use crate::{self as pallet_micropay, BatchId, BlockPurchase, NextBatchId, TokenId};
+use crate::{
+	self as pallet_micropay, BatchId, BlockPurchase, GammaMode, NextBatchId, Recovery, TokenId,
+};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, Hooks},
@@ -69,6 +71,8 @@ parameter_types! {
 	pub const MaxBlockTokens: u32 = 64;
 	pub const MaxPurchasesPerBlock: u32 = 16;
 	pub const MaxTokensPerPurchase: u32 = 16;
+	pub static TrustGamma: GammaMode = GammaMode::Cumulative;
+	pub static TrustRecovery: Recovery = Recovery::Off;
 }
 
 impl pallet_micropay::Config for Test {
@@ -76,6 +80,10 @@ impl pallet_micropay::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Signature = MultiSignature;
 	type MaxBlockTokens = MaxBlockTokens;
+	type MinBlockTokens = ConstU32<1>;
+	type DefaultBlockTokens = MaxBlockTokens;
+	type TrustGamma = TrustGamma;
+	type TrustRecovery = TrustRecovery;
 	type MaxPurchasesPerBlock = MaxPurchasesPerBlock;
 	type MaxTokensPerPurchase = MaxTokensPerPurchase;
 	type MaxBatchTokens = ConstU32<1024>;
@@ -277,6 +285,20 @@ pub fn submit(
 	Micropay::submit_block(
 		RuntimeOrigin::signed(auditor()),
 		buyer(),
+		seq,
+		purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
+	)
+}
+
+/// Submits `purchases` as block `seq` of `user`, from the genesis auditor.
+pub fn submit_for(
+	user: &AccountId,
+	seq: u32,
+	purchases: Vec<TestPurchase>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Micropay::submit_block(
+		RuntimeOrigin::signed(auditor()),
+		user.clone(),
 		seq,
 		purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
 	)

@@ -25,6 +25,8 @@ pub trait WeightInfo {
 	fn reclaim_expired(t: u32) -> Weight;
 	/// `submit_block` with `p` purchases and `t` tokens.
 	fn submit_block(p: u32, t: u32) -> Weight;
+	/// `set_trust_profile`.
+	fn set_trust_profile() -> Weight;
 }
 
 /// Compute cost of verifying one sr25519 signature (about 50 µs).
@@ -70,5 +72,11 @@ impl WeightInfo for () {
 			// hold reads; word, batch and two balance writes.
 			.saturating_add(ParityDbWeight::get().reads_writes(3, 4).saturating_mul(t))
 			.saturating_add(ParityDbWeight::get().reads_writes(4, 3))
+			// Trust update: a few fixed-point exp/ln evaluations and two records.
+			.saturating_add(Weight::from_parts(BASE, 200))
+			.saturating_add(ParityDbWeight::get().reads_writes(2, 2))
+	}
+	fn set_trust_profile() -> Weight {
+		Weight::from_parts(BASE, 3_000).saturating_add(ParityDbWeight::get().reads_writes(2, 1))
 	}
 }

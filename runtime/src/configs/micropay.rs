@@ -1,6 +1,7 @@
 //! The micropay pallet: token registry, auditor token blocks, settlement.
 
 use frame_support::{parameter_types, traits::ConstU32};
+use pallet_micropay::{GammaMode, Recovery};
 
 use crate::{
 	Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, Signature, DAYS, HOURS, UNIT,
@@ -9,6 +10,14 @@ use crate::{
 parameter_types! {
 	/// Largest token block (the largest `W`).
 	pub const MaxBlockTokens: u32 = 1_024;
+	/// Smallest block size a user's trust can bring `W` down to (every purchase waits).
+	pub const MinBlockTokens: u32 = 1;
+	/// `W_0` of users the auditor has not profiled (neutral profile).
+	pub const DefaultBlockTokens: u32 = 20;
+	/// The talk's cumulative `gamma`.
+	pub const TrustGamma: GammaMode = GammaMode::Cumulative;
+	/// The talk's rule: no recovery.
+	pub const TrustRecovery: Recovery = Recovery::Off;
 	/// Most purchases in one token block.
 	pub const MaxPurchasesPerBlock: u32 = 256;
 	/// Most tokens covering one purchase.
@@ -28,6 +37,10 @@ impl pallet_micropay::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Signature = Signature;
 	type MaxBlockTokens = MaxBlockTokens;
+	type MinBlockTokens = MinBlockTokens;
+	type DefaultBlockTokens = DefaultBlockTokens;
+	type TrustGamma = TrustGamma;
+	type TrustRecovery = TrustRecovery;
 	type MaxPurchasesPerBlock = MaxPurchasesPerBlock;
 	type MaxTokensPerPurchase = MaxTokensPerPurchase;
 	type MaxBatchTokens = MaxBatchTokens;

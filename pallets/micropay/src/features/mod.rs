@@ -4,4 +4,5 @@ pub mod issuance;
 pub mod pruning;
 pub mod registry;
 pub mod settlement;
+pub mod trust;
 pub mod validation;

@@ -32,7 +32,8 @@ impl<T: Config> Pallet<T> {
 		purchases: BlockPurchases<T>,
 	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
-		Self::ensure_well_formed(&purchases)?;
+		let size = Self::user_trust(&auditor, &user).state.block_size;
+		Self::ensure_well_formed(&purchases, size)?;
 		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 
@@ -44,12 +45,18 @@ impl<T: Config> Pallet<T> {
 		}
 		NextBlockSeq::<T>::insert(&auditor, &user, next_seq);
 		LastBlock::<T>::insert(&auditor, &user, summary);
-		Self::deposit_event(Event::BlockValidated { auditor, user, summary });
+		Self::deposit_event(Event::BlockValidated {
+			auditor: auditor.clone(),
+			user: user.clone(),
+			summary,
+		});
+		Self::update_trust(auditor, user, &summary);
 		Ok(summary)
 	}
 
-	/// Rejects a malformed block before any token is looked at.
-	fn ensure_well_formed(purchases: &BlockPurchases<T>) -> DispatchResult {
+	/// Rejects a malformed block before any token is looked at. `size` is the user's block
+	/// size `W`: a purchase may be prepaid only while the block holds fewer tokens.
+	fn ensure_well_formed(purchases: &BlockPurchases<T>, size: u32) -> DispatchResult {
 		ensure!(!purchases.is_empty(), Error::<T>::EmptyBlock);
 		let mut tokens = 0u32;
 		let mut held_seen = false;
@@ -57,6 +64,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(!purchase.tokens.is_empty(), Error::<T>::EmptyPurchase);
 			if purchase.prepaid {
 				ensure!(!held_seen, Error::<T>::PrepaidAfterHeld);
+				ensure!(tokens < size, Error::<T>::PrepaidBeyondBlockSize);
 			} else {
 				held_seen = true;
 			}

@@ -16,6 +16,11 @@
 //!
 //! A prepaid purchase is always accepted (its merchant is paid); a held one only with no
 //! invalid token. Only accepted purchases claim collateral.
+//!
+//! A purchase's value is the face value of its tokens that the chain knows (issued batches,
+//! whoever owns them). A forged token has no face value on chain, so it adds nothing to a
+//! prepaid purchase's payout: the auditor's promise for it is off chain, and the front desk
+//! is where a forged token must be caught before prepaying.
 
 use crate::{pallet::*, PurchaseVerdict};
 use alloc::{

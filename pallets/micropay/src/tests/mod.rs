@@ -4,3 +4,4 @@
 mod blocks;
 mod issuance;
 mod registry;
+mod trust;

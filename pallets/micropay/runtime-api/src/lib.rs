@@ -1,0 +1,28 @@
+//! Runtime API of the micropay pallet, callable from polkadot.js apps ("Developer → Runtime
+//! calls → micropayApi") and over RPC (`state_call`), and used by the auditor's node.
+#![cfg_attr(not(feature = "std"), no_std)]
+// `decl_runtime_apis!` repeats the `Codec` bound of the generic on every method it generates.
+#![allow(clippy::multiple_bound_locations)]
+
+use codec::Codec;
+pub use micropay_primitives::{
+	token::{TokenId, TokenStatus},
+	trust_state::UserTrust,
+};
+
+sp_api::decl_runtime_apis! {
+	/// What the chain knows about users' trust, auditors' risk and tokens.
+	pub trait MicropayApi<AccountId: Codec> {
+		/// The trust record of `user` with `auditor`: profile, `W_0`, current block size `W`,
+		/// `gamma`, trust value, blocks seen, and the user's cumulative risk. A user the
+		/// auditor never profiled gets the default record (neutral profile).
+		fn trust_state(auditor: AccountId, user: AccountId) -> UserTrust;
+
+		/// The cumulative risk of `auditor` over all its blocks (paid out − redeemed, in the
+		/// smallest unit; negative is the auditor's gain).
+		fn auditor_risk(auditor: AccountId) -> i128;
+
+		/// Whether `token` is unknown (forged), unspent (and until when), spent or expired.
+		fn token_status(token: TokenId) -> TokenStatus;
+	}
+}

@@ -1,0 +1,98 @@
+//! Trust and risk: each user's trust profile and block size per auditor, recomputed after
+//! every token block with the shared math of `micropay_primitives`, and cumulative risk.
+
+use crate::{pallet::*, BlockSummary, TokenStatus};
+use frame_support::pallet_prelude::*;
+use micropay_primitives::{
+	block_size::BlockSizeBounds,
+	token::TokenId,
+	trust::TrustProfile,
+	trust_state::{TrustParams, TrustState, UserTrust},
+};
+use sp_runtime::SaturatedConversion;
+
+impl<T: Config> Pallet<T> {
+	/// The trust parameters of this runtime: size bounds, `gamma` mode and recovery.
+	pub fn trust_params() -> TrustParams {
+		TrustParams {
+			bounds: BlockSizeBounds::new(T::MinBlockTokens::get(), T::MaxBlockTokens::get()),
+			gamma: T::TrustGamma::get(),
+			recovery: T::TrustRecovery::get(),
+		}
+	}
+
+	/// The trust record of `user` with `auditor` (the default one if none is stored).
+	pub fn user_trust(auditor: &T::AccountId, user: &T::AccountId) -> UserTrust {
+		Trust::<T>::get(auditor, user).unwrap_or_else(|| UserTrust {
+			state: TrustState::new(
+				TrustProfile::Neutral,
+				T::DefaultBlockTokens::get(),
+				&Self::trust_params(),
+			),
+			risk: 0,
+		})
+	}
+
+	/// Sets `user`'s profile and `W_0` for `auditor`; trust restarts, risk is kept.
+	pub(crate) fn do_set_trust_profile(
+		auditor: T::AccountId,
+		user: T::AccountId,
+		profile: TrustProfile,
+		initial_size: u32,
+	) -> DispatchResult {
+		Self::auditor(&auditor)?;
+		ensure!(
+			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
+			Error::<T>::BlockSizeOutOfBounds
+		);
+		let risk = Trust::<T>::get(&auditor, &user).map_or(0, |record| record.risk);
+		let state = TrustState::new(profile, initial_size, &Self::trust_params());
+		Trust::<T>::insert(&auditor, &user, UserTrust { state, risk });
+		Self::deposit_event(Event::TrustProfileSet { auditor, user, profile, initial_size });
+		Ok(())
+	}
+
+	/// Recomputes `user`'s trust and next block size from a settled block, and adds the
+	/// block's risk to the user's and the auditor's totals.
+	pub(crate) fn update_trust(
+		auditor: T::AccountId,
+		user: T::AccountId,
+		summary: &BlockSummary<BalanceOf<T>>,
+	) {
+		let mut record = Self::user_trust(&auditor, &user);
+		let outcome = record.state.apply_block(summary.invalid.total(), &Self::trust_params());
+		record.risk = record.risk.saturating_add(summary.risk);
+		let (profile, user_risk) = (record.state.profile, record.risk);
+		Trust::<T>::insert(&auditor, &user, record);
+		let auditor_risk = AuditorRisk::<T>::mutate(&auditor, |risk| {
+			*risk = risk.saturating_add(summary.risk);
+			*risk
+		});
+		Self::deposit_event(Event::TrustUpdated {
+			auditor,
+			user,
+			profile,
+			trust: outcome.trust,
+			next_block_size: outcome.next_size,
+			gamma: outcome.gamma,
+			block_risk: summary.risk,
+			user_risk,
+			auditor_risk,
+		});
+	}
+
+	/// Where `token` stands now.
+	pub fn token_status(token: TokenId) -> TokenStatus {
+		let Some(batch) = Batches::<T>::get(token.batch).filter(|batch| token.index < batch.count)
+		else {
+			return TokenStatus::Unknown;
+		};
+		if !batch.reclaimed && SpentWords::<T>::get(token.batch, token.word()) & token.bit() != 0 {
+			return TokenStatus::Spent;
+		}
+		if batch.is_expired_at(&frame_system::Pallet::<T>::block_number()) {
+			return TokenStatus::Expired;
+		}
+		TokenStatus::Unspent { expires_at: batch.expires_at.saturated_into() }
+	}
+}
