@@ -32,8 +32,8 @@ mod invariants;
 pub mod types;
 pub mod weights;
 
-#[cfg(test)]
-mod mock;
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 #[cfg(test)]
 mod tests;
 
