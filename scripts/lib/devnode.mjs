@@ -154,13 +154,14 @@ export function waitForBlock(api, number, { finalized = false, timeoutMs = 120_0
 }
 
 /**
- * Signs and sends `tx` from `signer`, resolving once it is in a block with the block hash and
- * the events it emitted; rejects with the decoded module error if dispatch failed.
+ * Signs and sends `tx` from `signer` (with signing `options` such as an explicit nonce),
+ * resolving once it is in a block with the block hash and the events it emitted; rejects with
+ * the decoded module error if dispatch failed.
  */
-export function sendAndWaitInBlock(api, tx, signer) {
+export function sendAndWaitInBlock(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         unsubscribe();
         if (dispatchError.isModule) {

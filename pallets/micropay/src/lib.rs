@@ -27,6 +27,10 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmark_helper;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 pub mod features;
 mod invariants;
 pub mod types;
@@ -153,6 +157,11 @@ pub mod pallet {
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Buyer keys for the benchmarks (`benchmark_helper::Sr25519Buyers` for sr25519
+		/// accounts).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmark_helper::BenchmarkHelper<Self::AccountId, Self::Signature>;
 	}
 
 	/// Why the pallet holds funds.
@@ -590,12 +599,13 @@ pub mod pallet {
 		/// - `batch`: an expired batch not yet reclaimed.
 		///
 		/// Emits `CollateralReclaimed`. The batch's spent bitmap is removed; its tokens stay
-		/// invalid (`Expired`).
+		/// invalid (`Expired`). Charged for the largest batch, refunded to the batch's size.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::reclaim_expired(T::MaxBatchTokens::get()))]
-		pub fn reclaim_expired(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
+		pub fn reclaim_expired(origin: OriginFor<T>, batch: BatchId) -> DispatchResultWithPostInfo {
 			let bank = ensure_signed(origin)?;
-			Self::do_reclaim_expired(bank, batch)
+			let count = Self::do_reclaim_expired(bank, batch)?;
+			Ok(Some(T::WeightInfo::reclaim_expired(count)).into())
 		}
 
 		/// Validate and settle a token block of one buyer.
@@ -615,13 +625,16 @@ pub mod pallet {
 		/// - `purchases`: the purchases, prepaid ones first; at most `MaxPurchasesPerBlock`,
 		///   `MaxBlockTokens` tokens in all.
 		///
+		/// Weighed by purchases, tokens and distinct spent-bitmap words (128 tokens of a
+		/// batch share a word): tokens packed in few batches cost the least.
+		///
 		/// Emits `InvalidTokens`, `PurchaseSettled` / `PurchaseRejected` per purchase, then
 		/// `BlockValidated`.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::submit_block(
-			purchases.len() as u32,
-			purchases.iter().map(|p| p.tokens.len() as u32).sum(),
-		))]
+		#[pallet::weight({
+			let shape = Pallet::<T>::block_shape(purchases);
+			T::WeightInfo::submit_block(shape.purchases, shape.tokens, shape.words)
+		})]
 		pub fn submit_block(
 			origin: OriginFor<T>,
 			user: T::AccountId,

@@ -92,6 +92,8 @@ impl pallet_micropay::Config for Test {
 	type AuditorRetirementPeriod = ConstU64<RETIREMENT>;
 	type MaxPrunePerBlock = ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmark_helper::Sr25519Buyers;
 }
 
 /// A dev key pair from a derivation path such as `//Buyer`.
@@ -168,6 +170,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// Benchmarks generate buyer keys in the keystore.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

@@ -23,8 +23,8 @@ pub trait WeightInfo {
 	fn issue_tokens() -> Weight;
 	/// `reclaim_expired` of a batch of `t` tokens.
 	fn reclaim_expired(t: u32) -> Weight;
-	/// `submit_block` with `p` purchases and `t` tokens.
-	fn submit_block(p: u32, t: u32) -> Weight;
+	/// `submit_block` with `p` purchases, `t` tokens and `w` distinct spent-bitmap words.
+	fn submit_block(p: u32, t: u32, w: u32) -> Weight;
 	/// `set_trust_profile`.
 	fn set_trust_profile() -> Weight;
 }
@@ -61,7 +61,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads_writes(3, 3))
 			.saturating_add(ParityDbWeight::get().writes(words))
 	}
-	fn submit_block(p: u32, t: u32) -> Weight {
+	fn submit_block(p: u32, t: u32, _w: u32) -> Weight {
 		let (p, t) = (u64::from(p), u64::from(t));
 		Weight::from_parts(BASE, 10_000)
 			.saturating_add(Weight::from_parts(SIGNATURE_CHECK, 1_000).saturating_mul(p))

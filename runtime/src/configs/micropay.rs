@@ -50,4 +50,6 @@ impl pallet_micropay::Config for Runtime {
 	type MaxPrunePerBlock = ConstU32<256>;
 	// Provisional until the benchmarks issue generates weights on the reference machine.
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_micropay::benchmark_helper::Sr25519Buyers;
 }

@@ -56,8 +56,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Releases the collateral of an expired batch's unspent tokens to its bank.
-	pub(crate) fn do_reclaim_expired(bank: T::AccountId, batch_id: BatchId) -> DispatchResult {
+	/// Releases the collateral of an expired batch's unspent tokens to its bank; returns the
+	/// batch's token count.
+	pub(crate) fn do_reclaim_expired(
+		bank: T::AccountId,
+		batch_id: BatchId,
+	) -> Result<u32, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let (tokens, amount, count) = Batches::<T>::try_mutate(batch_id, |maybe| {
 			let batch = maybe.as_mut().ok_or(Error::<T>::UnknownBatch)?;
@@ -80,6 +84,6 @@ impl<T: Config> Pallet<T> {
 		)?;
 		let _ = SpentWords::<T>::clear_prefix(batch_id, words_for(count), None);
 		Self::deposit_event(Event::CollateralReclaimed { batch: batch_id, bank, tokens, amount });
-		Ok(())
+		Ok(count)
 	}
 }

@@ -4,7 +4,7 @@
 //! the block is kept and the sequence number does not advance.
 
 use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockSummary};
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -23,7 +23,32 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 
+/// What a token block's weight depends on, counted from the call's arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockShape {
+	/// Purchases (one signature check, settled id and payout each).
+	pub purchases: u32,
+	/// Tokens.
+	pub tokens: u32,
+	/// Distinct `(batch, word)` pairs of the spent bitmap the tokens touch; each is at most
+	/// one batch, one bank and one word read and written.
+	pub words: u32,
+}
+
 impl<T: Config> Pallet<T> {
+	/// The [`BlockShape`] of `purchases`.
+	pub fn block_shape(purchases: &BlockPurchases<T>) -> BlockShape {
+		let words = purchases
+			.iter()
+			.flat_map(|purchase| purchase.tokens.iter().map(|token| (token.batch, token.word())))
+			.collect::<BTreeSet<_>>();
+		BlockShape {
+			purchases: purchases.len() as u32,
+			tokens: purchases.iter().map(|purchase| purchase.tokens.len() as u32).sum(),
+			words: words.len() as u32,
+		}
+	}
+
 	/// Validates and settles one token block of `user` submitted by `auditor`.
 	pub(crate) fn do_submit_block(
 		auditor: T::AccountId,
@@ -88,6 +113,8 @@ impl<T: Config> Pallet<T> {
 		summary.redeemed = Self::redeem_tokens(auditor, verdicts)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
+		// One transfer per merchant, however many of its purchases the block holds.
+		let mut payouts = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for verdict in verdicts {
 			summary.tokens = summary
 				.tokens
@@ -106,7 +133,8 @@ impl<T: Config> Pallet<T> {
 			if verdict.accepted {
 				let payout: BalanceOf<T> =
 					merchant_payout(verdict.value.saturated_into(), info.rho).saturated_into();
-				Self::pay_merchant(auditor, info, &verdict.merchant, payout)?;
+				let owed = payouts.entry(verdict.merchant.clone()).or_insert_with(Zero::zero);
+				*owed = owed.saturating_add(payout);
 				summary.paid_out = summary.paid_out.saturating_add(payout);
 				Self::record_settled(verdict.id, verdict.last_valid_block.unwrap_or(now));
 				Self::deposit_event(Event::PurchaseSettled {
@@ -126,6 +154,9 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 		}
+		for (merchant, amount) in payouts {
+			Self::pay_merchant(auditor, info, &merchant, amount)?;
+		}
 		summary.risk = block_risk(verdicts.iter().map(Self::books), info.rho);
 		Ok(summary)
 	}
@@ -144,14 +175,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Marks the valid tokens of accepted purchases spent and moves their value from the
-	/// banks' collateral to the auditor. Returns the total redeemed.
+	/// banks' collateral to the auditor, one transfer per bank. Returns the total redeemed.
 	fn redeem_tokens(
 		auditor: &T::AccountId,
 		verdicts: &[PurchaseVerdictOf<T>],
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let mut words = BTreeMap::<(BatchId, u32), u128>::new();
 		let mut spent = BTreeMap::<BatchId, u32>::new();
-		let mut redeemed = BalanceOf::<T>::zero();
+		let mut per_bank = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for verdict in verdicts.iter().filter(|verdict| verdict.accepted) {
 			for (token, bank, value) in verdict.valid.iter() {
 				let word = words
@@ -160,18 +191,23 @@ impl<T: Config> Pallet<T> {
 				*word |= token.bit();
 				let count = spent.entry(token.batch).or_insert(0);
 				*count = count.saturating_add(1);
-				T::Currency::transfer_on_hold(
-					&HoldReason::BankCollateral.into(),
-					bank,
-					auditor,
-					*value,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Polite,
-				)
-				.map_err(|_| Error::<T>::HoldMismatch)?;
-				redeemed = redeemed.saturating_add(*value);
+				let claimed = per_bank.entry(bank.clone()).or_insert_with(Zero::zero);
+				*claimed = claimed.saturating_add(*value);
 			}
+		}
+		let mut redeemed = BalanceOf::<T>::zero();
+		for (bank, amount) in per_bank {
+			T::Currency::transfer_on_hold(
+				&HoldReason::BankCollateral.into(),
+				&bank,
+				auditor,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.map_err(|_| Error::<T>::HoldMismatch)?;
+			redeemed = redeemed.saturating_add(amount);
 		}
 		for ((batch, word), bits) in words {
 			SpentWords::<T>::insert(batch, word, bits);

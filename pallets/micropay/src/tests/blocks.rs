@@ -512,3 +512,69 @@ fn transfers_between_parties_do_not_confuse_the_books() {
 		assert_eq!(collateral(), 0);
 	});
 }
+
+/// A balance transfer, as (from, to).
+type Transfer = (AccountId, AccountId);
+
+/// Balance transfers since the events were reset: merchant payouts and collateral
+/// redemptions.
+fn transfers() -> (Vec<Transfer>, Vec<Transfer>) {
+	let mut payouts = Vec::new();
+	let mut redemptions = Vec::new();
+	for record in System::events() {
+		match record.event {
+			RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, .. }) => {
+				payouts.push((from, to))
+			},
+			RuntimeEvent::Balances(pallet_balances::Event::TransferOnHold {
+				source, dest, ..
+			}) => redemptions.push((source, dest)),
+			_ => {},
+		}
+	}
+	(payouts, redemptions)
+}
+
+#[test]
+fn a_block_pays_each_merchant_once_and_redeems_from_each_bank_once() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 12, V, 100);
+		let block = vec![
+			purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 3), false, 1),
+			purchase_at(&buyer_pair(), &other_merchant(), tokens(batch, 3, 3), false, 2),
+			purchase_at(&buyer_pair(), &merchant(), tokens(batch, 6, 6), false, 3),
+		];
+		let merchant_before = Balances::balance(&merchant());
+		System::reset_events();
+		assert_ok!(submit(0, block));
+		let (payouts, redemptions) = transfers();
+		assert_eq!(payouts, vec![(auditor(), merchant()), (auditor(), other_merchant())]);
+		assert_eq!(redemptions, vec![(bank(), auditor())]);
+		// 9 tokens of V at rho = 10%, rounded per purchase: 27 + 54.
+		assert_eq!(Balances::balance(&merchant()) - merchant_before, 27 + 54);
+		let settled = micropay_events()
+			.into_iter()
+			.filter(|event| matches!(event, Event::PurchaseSettled { .. }))
+			.count();
+		assert_eq!(settled, 3);
+	});
+}
+
+#[test]
+fn block_shape_counts_purchases_tokens_and_distinct_words() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 300, 1, 100);
+		let other = issue(&buyer(), 2, 1, 100);
+		let mut spread = tokens(batch, 0, 2);
+		spread.push(TokenId::new(batch, 128)); // second word of the batch
+		spread.push(TokenId::new(batch, 299)); // third word
+		let block: crate::BlockPurchases<Test> = vec![
+			purchase(&buyer_pair(), &merchant(), spread, false),
+			purchase(&buyer_pair(), &merchant(), tokens(other, 0, 2), false),
+		]
+		.try_into()
+		.unwrap();
+		let shape = Micropay::block_shape(&block);
+		assert_eq!((shape.purchases, shape.tokens, shape.words), (2, 6, 4));
+	});
+}

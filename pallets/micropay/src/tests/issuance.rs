@@ -133,3 +133,18 @@ fn reclaim_releases_only_unspent_tokens_after_expiry() {
 		);
 	});
 }
+
+#[test]
+fn reclaim_is_charged_for_the_largest_batch_and_refunded_to_its_own_size() {
+	use crate::weights::WeightInfo;
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 3, 10, 20);
+		run_to_block(20);
+		let call = crate::Call::<Test>::reclaim_expired { batch };
+		let charged =
+			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
+		assert_eq!(charged, <() as WeightInfo>::reclaim_expired(1024));
+		let info = Micropay::reclaim_expired(RuntimeOrigin::signed(bank()), batch).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::reclaim_expired(3)));
+	});
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The performance report: per-token weight vs one transfer, tokens per chain block by weight
+# and by length, validated tokens/s on a dev node kept full for over a minute, and the
+# auditor front desk's latency (when the node serves it). Targets are reported, not asserted.
+#
+# It uses the optimized node that scripts/benchmark.sh builds (release, `runtime-benchmarks`:
+# that feature adds the benchmark runtime API and changes no dispatch logic), so the numbers
+# are not those of an unoptimized debug build. Set MICROPAY_NODE to use another binary, and
+# PERF_LOAD_SECONDS (default 75) for the load's length.
+set -euo pipefail
+requested_node="${MICROPAY_NODE:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+"$MICROPAY_ROOT/scripts/setup.sh"
+cd "$MICROPAY_ROOT"
+if [ -z "$requested_node" ]; then
+	cargo build --release --locked -p micropay-node --features runtime-benchmarks
+	export MICROPAY_NODE="$CARGO_TARGET_DIR/release/micropay-node"
+fi
+cd scripts
+exec node perf/report.mjs

@@ -1,0 +1,152 @@
+// Keeps dev-chain blocks full of token blocks and measures validated tokens per second.
+//
+// Setup: Bob (bank) issues one large batch to each load buyer (//Load/0, //Load/1, …). Then
+// every token block is built and signed up front (buyers sign their purchases, Alice signs
+// the `submit_block` extrinsics with consecutive nonces), so the measurement is the chain's,
+// not the client's. Tokens of a block are contiguous in the buyer's batch and purchases hold
+// `MaxTokensPerPurchase` tokens each: the shape an auditor produces for busy users. All
+// purchases are held (not prepaid) and go to Eve and Ferdie, who are endowed at genesis.
+import { u8aToHex } from '@polkadot/util';
+import { sendAndWaitInBlock } from '../lib/devnode.mjs';
+import { signedPurchase } from '../lib/purchase.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Issues batches one extrinsic at a time (the runtime has no utility pallet). */
+async function issueEach(api, bank, buyers, tokensPerBuyer) {
+  const now = (await api.rpc.chain.getHeader()).number.toNumber();
+  const expiresAt = now + api.consts.micropay.maxTokenLifetime.toNumber();
+  const batches = new Map();
+  let nonce = (await api.rpc.system.accountNextIndex(bank.address)).toNumber();
+  const pending = buyers.map((buyer) =>
+    sendAndWaitInBlock(
+      api,
+      api.tx.micropay.issueTokens(buyer.address, tokensPerBuyer, 1, expiresAt),
+      bank,
+      { nonce: nonce++ },
+    ).then(({ events }) => {
+      for (const { event } of events) {
+        if (event.section === 'micropay' && event.method === 'TokensIssued') {
+          batches.set(event.data.owner.toString(), event.data.batch.toNumber());
+        }
+      }
+    }),
+  );
+  await Promise.all(pending);
+  return batches;
+}
+
+/** Builds and signs every token block of the run, in submission order. */
+async function buildExtrinsics(api, { alice, buyers, batches, merchants, blocksPerBuyer, perPurchase, purchasesPerBlock, aliceNonce }) {
+  const signed = [];
+  let nonce = aliceNonce;
+  for (let seq = 0; seq < blocksPerBuyer; seq += 1) {
+    for (const buyer of buyers) {
+      const batch = batches.get(buyer.address);
+      const purchases = Array.from({ length: purchasesPerBlock }, (_, j) => {
+        const first = (seq * purchasesPerBlock + j) * perPurchase;
+        return signedPurchase(api, buyer, {
+          merchant: merchants[j % merchants.length],
+          item: u8aToHex(new Uint8Array(32).fill(j % 256)),
+          createdAt: seq * purchasesPerBlock + j,
+          tokens: Array.from({ length: perPurchase }, (_, i) => ({ batch, index: first + i })),
+          prepaid: false,
+        }).purchase;
+      });
+      const tx = api.tx.micropay.submitBlock(buyer.address, seq, purchases);
+      signed.push(await tx.signAsync(alice, { nonce: nonce++, era: 0 }));
+    }
+  }
+  return signed;
+}
+
+/**
+ * Runs the load: `buyers` buyers, `blocksPerBuyer` token blocks each of
+ * `purchasesPerBlock × perPurchase` tokens; returns per-chain-block results.
+ */
+export async function runLoad(api, keyring, options) {
+  const { buyerCount, blocksPerBuyer, perPurchase, purchasesPerBlock, log = console.log } = options;
+  const alice = keyring.addFromUri('//Alice');
+  const bob = keyring.addFromUri('//Bob');
+  const merchants = ['//Eve', '//Ferdie'].map((uri) => keyring.addFromUri(uri).address);
+  const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//Load/${i}`));
+  const tokensPerBuyer = blocksPerBuyer * purchasesPerBlock * perPurchase;
+
+  log(`load: issuing ${buyerCount} batches of ${tokensPerBuyer} tokens`);
+  const batches = await issueEach(api, bob, buyers, tokensPerBuyer);
+  if (batches.size !== buyerCount) throw new Error(`issued ${batches.size} of ${buyerCount} batches`);
+
+  const started = Date.now();
+  const aliceNonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const extrinsics = await buildExtrinsics(api, {
+    alice, buyers, batches, merchants, blocksPerBuyer, perPurchase, purchasesPerBlock, aliceNonce,
+  });
+  log(`load: built and signed ${extrinsics.length} token blocks in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // Record every chain block from now on: its token-block events and its weight.
+  const perBlock = [];
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+    const at = await api.at(header.hash);
+    const [events, now, weight] = await Promise.all([at.query.system.events(), at.query.timestamp.now(), at.query.system.blockWeight()]);
+    let tokens = 0;
+    let blocks = 0;
+    let failed = 0;
+    for (const { event } of events) {
+      if (event.section === 'micropay' && event.method === 'BlockValidated') {
+        tokens += event.data.summary.valid.toNumber();
+        blocks += 1;
+      }
+      if (event.section === 'system' && event.method === 'ExtrinsicFailed') failed += 1;
+    }
+    perBlock.push({
+      number: header.number.toNumber(),
+      timestamp: now.toNumber(),
+      tokens,
+      blocks,
+      failed,
+      normalWeight: weight.normal.refTime.toBigInt(),
+    });
+  });
+
+  // Feed the pool in chunks so the RPC server is never flooded.
+  const submitted = Date.now();
+  for (let i = 0; i < extrinsics.length; i += 50) {
+    await Promise.all(extrinsics.slice(i, i + 50).map((xt) => api.rpc.author.submitExtrinsic(xt)));
+  }
+  log(`load: submitted ${extrinsics.length} extrinsics in ${((Date.now() - submitted) / 1000).toFixed(1)} s`);
+
+  const expected = extrinsics.length;
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const included = perBlock.reduce((sum, b) => sum + b.blocks, 0);
+    if (included >= expected) break;
+    if (Date.now() > deadline) throw new Error(`only ${included} of ${expected} token blocks included`);
+    await sleep(1_000);
+  }
+  unsubscribe();
+  return { perBlock, expected, tokensPerBlock: purchasesPerBlock * perPurchase };
+}
+
+/** Throughput over the chain blocks that carried token blocks while more were waiting. */
+export function throughput(perBlock) {
+  const loaded = perBlock.filter((b) => b.blocks > 0);
+  if (loaded.length < 2) return null;
+  // Time runs from the block before the first loaded one; the first loaded block's own
+  // tokens count, so use the first loaded block's predecessor timestamp if we saw it.
+  const firstIndex = perBlock.indexOf(loaded[0]);
+  const start = firstIndex > 0 ? perBlock[firstIndex - 1].timestamp : loaded[0].timestamp - (loaded[1].timestamp - loaded[0].timestamp);
+  // The last loaded block is usually partial (the tail of the queue): leave it out.
+  const full = loaded.slice(0, -1);
+  const end = full[full.length - 1].timestamp;
+  const tokens = full.reduce((sum, b) => sum + b.tokens, 0);
+  const seconds = (end - start) / 1000;
+  return {
+    blocks: full.length,
+    seconds,
+    tokens,
+    tokensPerSecond: tokens / seconds,
+    tokenBlocksPerChainBlock: full.reduce((sum, b) => sum + b.blocks, 0) / full.length,
+    failed: perBlock.reduce((sum, b) => sum + b.failed, 0),
+    meanNormalWeight: full.reduce((sum, b) => sum + Number(b.normalWeight), 0) / full.length,
+  };
+}
