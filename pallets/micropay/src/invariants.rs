@@ -1,5 +1,5 @@
 //! `try_state`: the books the pallet keeps must match the funds actually held.
-#![cfg(any(feature = "try-runtime", test))]
+#![cfg(any(feature = "try-runtime", feature = "mock", test))]
 
 use crate::pallet::*;
 use alloc::collections::BTreeMap;

@@ -1,0 +1,247 @@
+//! Beyond the talk: a market of many buyers, merchants and auditors over time.
+//!
+//! Time runs in ticks (one per chain block). In each tick every buyer makes a number of
+//! purchases (Poisson, mean `purchases_per_tick`) of 1 to `max_tokens_per_purchase` tokens at
+//! a random merchant, through its auditor. A purchase is prepaid while the buyer's open token
+//! block is under its size `W`; once the block reached `W`, further purchases of the same tick
+//! are held (the merchant waits for the validation). At the end of the tick the auditor
+//! submits every block that reached `W` or has waited `max_block_age` ticks: one on-chain
+//! transaction each. Auditor `a` profiles all its buyers with profile `a mod 3` (neutral,
+//! optimistic, pessimistic), so the run compares the profiles on one market. A share of the
+//! buyers cheat: each of their tokens is a double-spend with probability `cheater_rate`.
+
+use crate::{
+	engine::{Economics, SimPurchase, UserBook},
+	figures::PROFILES,
+	population::{buyer_rng, TOKEN_VALUE},
+	progress::Progress,
+};
+use micropay_primitives::{block_size::BlockSizeBounds, trust_state::TrustParams};
+use rand::Rng;
+use sp_arithmetic::Perbill;
+
+/// The scale scenario's parameters; defaults in `Default`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScaleConfig {
+	/// Buyers (default 10,000).
+	pub buyers: u32,
+	/// Merchants (default 1,000).
+	pub merchants: u32,
+	/// Auditors (default 3); buyer `b` uses auditor `b mod auditors`.
+	pub auditors: u32,
+	/// Ticks simulated, one per chain block (default 600: an hour of 6 s blocks).
+	pub ticks: u32,
+	/// Mean purchases per buyer per tick (default 0.5).
+	pub purchases_per_tick: f64,
+	/// Largest purchase, in tokens (default 10).
+	pub max_tokens_per_purchase: u32,
+	/// Share of buyers who cheat (default 5%).
+	pub cheater_share: f64,
+	/// Double-spend probability per token of a cheater (default 0.2).
+	pub cheater_rate: f64,
+	/// Initial block size `W_0` (default 20).
+	pub initial_size: u32,
+	/// Ticks after which a block is submitted even if not full (default 10).
+	pub max_block_age: u32,
+	/// Auditors' withholding (default 5%).
+	pub rho: f64,
+	/// RNG seed (default 42).
+	pub seed: u64,
+}
+
+impl Default for ScaleConfig {
+	fn default() -> Self {
+		Self {
+			buyers: 10_000,
+			merchants: 1_000,
+			auditors: 3,
+			ticks: 600,
+			purchases_per_tick: 0.5,
+			max_tokens_per_purchase: 10,
+			cheater_share: 0.05,
+			cheater_rate: 0.2,
+			initial_size: 20,
+			max_block_age: 10,
+			rho: 0.05,
+			seed: 42,
+		}
+	}
+}
+
+/// Totals of one auditor.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AuditorTotals {
+	/// Token blocks submitted (on-chain transactions).
+	pub blocks: u64,
+	/// Tokens in them.
+	pub tokens: u64,
+	/// Purchases in them.
+	pub purchases: u64,
+	/// Held purchases (merchants waited).
+	pub held: u64,
+	/// Held purchases rejected.
+	pub rejected: u64,
+	/// Invalid tokens.
+	pub invalid: u64,
+	/// Sum of the positive block risks: what cheaters cost the auditor, in tokens.
+	pub losses: f64,
+	/// Net risk over all blocks, in tokens (negative: the auditor earned).
+	pub net_risk: f64,
+	/// Distinct merchants paid per block, summed (payout transfers).
+	pub merchant_payouts: u64,
+}
+
+impl AuditorTotals {
+	/// Tokens carried per on-chain transaction.
+	pub fn tokens_per_transaction(&self) -> f64 {
+		self.tokens as f64 / self.blocks.max(1) as f64
+	}
+
+	/// Share of purchases whose merchant waited.
+	pub fn held_share(&self) -> f64 {
+		self.held as f64 / self.purchases.max(1) as f64
+	}
+}
+
+/// A buyer's open block.
+struct OpenBlock {
+	purchases: Vec<SimPurchase>,
+	merchants: Vec<u32>,
+	tokens: u32,
+	opened_at: u32,
+}
+
+/// Runs the scenario; returns one [`AuditorTotals`] per auditor.
+pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
+	let auditors = config.auditors.max(1);
+	let params = TrustParams::talk(BlockSizeBounds::new(1, 1_024));
+	let economics =
+		Economics { value: TOKEN_VALUE, rho: Perbill::from_float(config.rho.clamp(0.0, 1.0)) };
+	let mut totals = vec![AuditorTotals::default(); auditors as usize];
+	let mut progress = Progress::new("scale", u64::from(config.buyers), show_progress);
+	// Buyers are independent of each other, so each runs its whole timeline in turn.
+	for buyer in 0..config.buyers {
+		let auditor = (buyer % auditors) as usize;
+		let profile = PROFILES[auditor % PROFILES.len()];
+		let mut rng = buyer_rng(config.seed, buyer);
+		let cheater = rng.gen_bool(config.cheater_share.clamp(0.0, 1.0));
+		let rate = if cheater { config.cheater_rate.clamp(0.0, 1.0) } else { 0.0 };
+		let mut user = UserBook::new(profile, config.initial_size, params);
+		let mut open =
+			OpenBlock { purchases: Vec::new(), merchants: Vec::new(), tokens: 0, opened_at: 0 };
+		let totals = &mut totals[auditor];
+		for tick in 0..config.ticks {
+			for _ in 0..poisson(&mut rng, config.purchases_per_tick) {
+				let tokens = rng.gen_range(1..=config.max_tokens_per_purchase.max(1));
+				let invalid = (0..tokens).filter(|_| rng.gen_bool(rate)).count() as u32;
+				if open.purchases.is_empty() {
+					open.opened_at = tick;
+				}
+				let prepaid = open.tokens < user.block_size();
+				open.purchases.push(SimPurchase { tokens, invalid, prepaid });
+				open.merchants.push(rng.gen_range(0..config.merchants.max(1)));
+				open.tokens += tokens;
+			}
+			let full = open.tokens >= user.block_size();
+			let stale = !open.purchases.is_empty() && tick - open.opened_at >= config.max_block_age;
+			if full || stale {
+				let outcome = user.settle(&open.purchases, economics);
+				record(totals, &open, &outcome);
+				open.purchases.clear();
+				open.merchants.clear();
+				open.tokens = 0;
+			}
+		}
+		progress.step();
+	}
+	totals
+}
+
+/// Adds a settled block to an auditor's totals.
+fn record(totals: &mut AuditorTotals, open: &OpenBlock, outcome: &crate::engine::SimBlock) {
+	totals.blocks += 1;
+	totals.tokens += u64::from(outcome.tokens);
+	totals.purchases += u64::from(outcome.purchases);
+	totals.held += u64::from(outcome.held);
+	totals.rejected += u64::from(outcome.rejected);
+	totals.invalid += u64::from(outcome.beta);
+	let risk = outcome.risk as f64 / TOKEN_VALUE as f64;
+	totals.net_risk += risk;
+	if risk > 0.0 {
+		totals.losses += risk;
+	}
+	let mut paid: Vec<u32> = open
+		.merchants
+		.iter()
+		.zip(&open.purchases)
+		.filter(|(_, purchase)| purchase.accepted())
+		.map(|(merchant, _)| *merchant)
+		.collect();
+	paid.sort_unstable();
+	paid.dedup();
+	totals.merchant_payouts += paid.len() as u64;
+}
+
+/// A Poisson draw with mean `mean` (Knuth's method; means here are small).
+fn poisson(rng: &mut impl Rng, mean: f64) -> u32 {
+	if mean <= 0.0 {
+		return 0;
+	}
+	let limit = (-mean).exp();
+	let (mut count, mut product) = (0u32, rng.gen::<f64>());
+	while product > limit {
+		count += 1;
+		product *= rng.gen::<f64>();
+	}
+	count
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn small() -> ScaleConfig {
+		ScaleConfig { buyers: 300, merchants: 50, ticks: 200, ..Default::default() }
+	}
+
+	#[test]
+	fn every_purchase_lands_in_one_block_and_blocks_aggregate_many_tokens() {
+		let config = small();
+		let totals = run(&config, false);
+		assert_eq!(totals.len(), 3);
+		for auditor in &totals {
+			assert!(auditor.blocks > 0);
+			// Blocks aggregate: many tokens per on-chain transaction.
+			assert!(auditor.tokens_per_transaction() > 5.0, "{auditor:?}");
+			assert!(auditor.held_share() < 0.5);
+			assert!(auditor.rejected <= auditor.held);
+		}
+	}
+
+	#[test]
+	fn without_cheaters_no_auditor_loses_and_nothing_is_rejected() {
+		let config = ScaleConfig { cheater_share: 0.0, ..small() };
+		for auditor in run(&config, false) {
+			assert_eq!((auditor.invalid, auditor.rejected), (0, 0));
+			assert_eq!(auditor.losses, 0.0);
+			assert!(auditor.net_risk < 0.0);
+		}
+	}
+
+	#[test]
+	fn the_pessimistic_auditor_loses_least_to_cheaters() {
+		let config = ScaleConfig { cheater_share: 0.2, ..small() };
+		let totals = run(&config, false);
+		let (neutral, optimistic, pessimistic) =
+			(totals[0].losses, totals[1].losses, totals[2].losses);
+		assert!(pessimistic < neutral && neutral < optimistic, "{totals:?}");
+	}
+
+	#[test]
+	fn poisson_draws_have_the_requested_mean() {
+		let mut rng = buyer_rng(1, 0);
+		let n = 20_000;
+		let mean = (0..n).map(|_| poisson(&mut rng, 0.5) as f64).sum::<f64>() / n as f64;
+		assert!((mean - 0.5).abs() < 0.02, "{mean}");
+	}
+}
