@@ -116,21 +116,23 @@ impl UserBook {
 	}
 }
 
-/// A full block of `size` tokens in prepaid purchases of `per_purchase` tokens (the last one
-/// smaller), with `invalid` invalid tokens placed at the end of the block.
-pub fn prepaid_block(size: u32, per_purchase: u32, invalid: u32) -> Vec<SimPurchase> {
-	let per_purchase = per_purchase.max(1);
-	let mut purchases = Vec::new();
-	let mut start = 0;
-	while start < size {
-		let tokens = per_purchase.min(size - start);
-		let first_invalid = size.saturating_sub(invalid);
-		let end = start + tokens;
-		let invalid_here = end.saturating_sub(first_invalid.max(start)).min(tokens);
-		purchases.push(SimPurchase { tokens, invalid: invalid_here, prepaid: true });
-		start = end;
-	}
-	purchases
+/// A block of the tokens `invalid.len()` = `W` (token `i` invalid iff `invalid[i]`), in
+/// purchases of `per_purchase` tokens (the last one smaller). Every purchase is prepaid but
+/// the last, which reaches `W` and is therefore held (DESIGN: "the purchase that makes the
+/// block reach `W` is held").
+pub fn full_block(per_purchase: u32, invalid: &[bool]) -> Vec<SimPurchase> {
+	invalid
+		.chunks(per_purchase.max(1) as usize)
+		.enumerate()
+		.map(|(i, chunk)| {
+			let end = (i + 1) * per_purchase.max(1) as usize;
+			SimPurchase {
+				tokens: chunk.len() as u32,
+				invalid: chunk.iter().filter(|bad| **bad).count() as u32,
+				prepaid: end < invalid.len(),
+			}
+		})
+		.collect()
 }
 
 #[cfg(test)]
@@ -143,24 +145,35 @@ mod tests {
 	}
 
 	#[test]
-	fn prepaid_block_puts_invalid_tokens_last() {
-		let block = prepaid_block(10, 4, 3);
-		let shape: Vec<_> = block.iter().map(|p| (p.tokens, p.invalid)).collect();
-		assert_eq!(shape, vec![(4, 0), (4, 1), (2, 2)]);
-		assert_eq!(prepaid_block(5, 5, 9).iter().map(|p| p.invalid).sum::<u32>(), 5);
+	fn full_block_puts_invalid_tokens_last() {
+		let flags = [false, true, false, false, false, false, true, true, false, true];
+		let block = full_block(4, &flags);
+		let shape: Vec<_> = block.iter().map(|p| (p.tokens, p.invalid, p.prepaid)).collect();
+		assert_eq!(shape, vec![(4, 1, true), (4, 2, true), (2, 1, false)]);
+		assert_eq!(
+			full_block(5, &[true; 5]),
+			vec![SimPurchase { tokens: 5, invalid: 5, prepaid: false }]
+		);
 	}
 
 	#[test]
 	fn a_clean_block_earns_the_withholding_and_a_cheat_costs_the_auditor() {
 		let params = TrustParams::talk(BlockSizeBounds::new(1, 100));
 		let mut user = UserBook::new(TrustProfile::Neutral, 20, params);
-		let clean = user.settle(&prepaid_block(20, 5, 0), economics());
+		let clean = user.settle(&full_block(5, &[false; 20]), economics());
 		// Talk: Rsk = −W · v · rho.
 		assert_eq!(clean.risk, -(20 * 1_000 / 10));
 		assert_eq!(clean.next_size, 20);
-		let cheat = user.settle(&prepaid_block(20, 5, 4), economics());
-		// Paid 20 · 900, redeemed 16 · 1000.
-		assert_eq!(cheat.risk, 20 * 900 - 16 * 1_000);
+		// Two invalid tokens in the first (prepaid) purchase, two in the last (held) one.
+		let mut flags = [false; 20];
+		for i in [0, 1, 18, 19] {
+			flags[i] = true;
+		}
+		let cheat = user.settle(&full_block(5, &flags), economics());
+		// Paid 15 · 900 for the three prepaid purchases, redeemed their 13 valid tokens; the
+		// held one is rejected: no payout, its valid tokens stay with the buyer.
+		assert_eq!(cheat.risk, 15 * 900 - 13 * 1_000);
+		assert_eq!(cheat.rejected, 1);
 		assert_eq!(cheat.beta, 4);
 		assert!(cheat.next_size < 20);
 	}

@@ -4,7 +4,7 @@
 //! and the buyer's index, so the three profiles face the same buyers (common random numbers)
 //! and differences between their curves come from the profiles alone.
 
-use crate::engine::{prepaid_block, Economics, UserBook};
+use crate::engine::{full_block, Economics, UserBook};
 use micropay_primitives::{
 	block_size::BlockSizeBounds, trust::TrustProfile, trust_state::TrustParams,
 };
@@ -80,8 +80,9 @@ pub fn run(profile: TrustProfile, config: &PopulationConfig) -> PopulationStats 
 		let mut user = UserBook::new(profile, config.initial_size, params);
 		for _ in 0..config.blocks {
 			let size = user.block_size();
-			let invalid = (0..size).filter(|_| rng.gen_bool(config.rate.clamp(0.0, 1.0))).count();
-			let block = prepaid_block(size, config.tokens_per_purchase, invalid as u32);
+			let invalid: Vec<bool> =
+				(0..size).map(|_| rng.gen_bool(config.rate.clamp(0.0, 1.0))).collect();
+			let block = full_block(config.tokens_per_purchase, &invalid);
 			let outcome = user.settle(&block, economics);
 			size_sum += u64::from(size);
 			risk_sum = risk_sum.saturating_add(outcome.risk);

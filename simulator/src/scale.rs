@@ -2,11 +2,12 @@
 //!
 //! Time runs in ticks (one per chain block). In each tick every buyer makes a number of
 //! purchases (Poisson, mean `purchases_per_tick`) of 1 to `max_tokens_per_purchase` tokens at
-//! a random merchant, through its auditor. A purchase is prepaid while the buyer's open token
-//! block is under its size `W`; once the block reached `W`, further purchases of the same tick
-//! are held (the merchant waits for the validation). At the end of the tick the auditor
-//! submits every block that reached `W` or has waited `max_block_age` ticks: one on-chain
-//! transaction each. Auditor `a` profiles all its buyers with profile `a mod 3` (neutral,
+//! a random merchant, through its auditor. A purchase is prepaid while it leaves the buyer's
+//! open token block under its size `W`. As DESIGN says, the purchase that makes the block
+//! reach `W` is held and closes it; purchases arriving while it awaits validation (the rest
+//! of the tick) are held too and open the next block. At the end of the tick the auditor
+//! submits the closed block, or an open one that has waited `max_block_age` ticks: one
+//! on-chain transaction each. Auditor `a` profiles all its buyers with profile `a mod 3` (neutral,
 //! optimistic, pessimistic), so the run compares the profiles on one market. A share of the
 //! buyers cheat: each of their tokens is a double-spend with probability `cheater_rate`.
 
@@ -104,6 +105,7 @@ impl AuditorTotals {
 }
 
 /// A buyer's open block.
+#[derive(Default)]
 struct OpenBlock {
 	purchases: Vec<SimPurchase>,
 	merchants: Vec<u32>,
@@ -123,12 +125,15 @@ pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
 	for buyer in 0..config.buyers {
 		let auditor = (buyer % auditors) as usize;
 		let profile = PROFILES[auditor % PROFILES.len()];
-		let mut rng = buyer_rng(config.seed, buyer);
+		// Buyers `b` of every auditor share one random stream (`b / auditors`): each auditor
+		// faces the same buyers, so differences between auditors come from their profiles.
+		let mut rng = buyer_rng(config.seed, buyer / auditors);
 		let cheater = rng.gen_bool(config.cheater_share.clamp(0.0, 1.0));
 		let rate = if cheater { config.cheater_rate.clamp(0.0, 1.0) } else { 0.0 };
 		let mut user = UserBook::new(profile, config.initial_size, params);
-		let mut open =
-			OpenBlock { purchases: Vec::new(), merchants: Vec::new(), tokens: 0, opened_at: 0 };
+		let mut open = OpenBlock::default();
+		// A block that reached `W` this tick, submitted and validated at the tick's end.
+		let mut closed: Option<OpenBlock> = None;
 		let totals = &mut totals[auditor];
 		for tick in 0..config.ticks {
 			for _ in 0..poisson(&mut rng, config.purchases_per_tick) {
@@ -137,19 +142,22 @@ pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
 				if open.purchases.is_empty() {
 					open.opened_at = tick;
 				}
-				let prepaid = open.tokens < user.block_size();
+				// Prepaid only while no block of the buyer awaits validation and this
+				// purchase leaves the block under W; the purchase reaching W is held and
+				// closes the block.
+				let prepaid = closed.is_none() && open.tokens + tokens < user.block_size();
 				open.purchases.push(SimPurchase { tokens, invalid, prepaid });
 				open.merchants.push(rng.gen_range(0..config.merchants.max(1)));
 				open.tokens += tokens;
+				if closed.is_none() && open.tokens >= user.block_size() {
+					closed = Some(std::mem::take(&mut open));
+				}
 			}
-			let full = open.tokens >= user.block_size();
 			let stale = !open.purchases.is_empty() && tick - open.opened_at >= config.max_block_age;
-			if full || stale {
-				let outcome = user.settle(&open.purchases, economics);
-				record(totals, &open, &outcome);
-				open.purchases.clear();
-				open.merchants.clear();
-				open.tokens = 0;
+			let due = closed.take().or_else(|| stale.then(|| std::mem::take(&mut open)));
+			if let Some(block) = due {
+				let outcome = user.settle(&block.purchases, economics);
+				record(totals, &block, &outcome);
 			}
 		}
 		progress.step();

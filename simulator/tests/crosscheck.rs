@@ -9,7 +9,7 @@
 use frame_support::assert_ok;
 use micropay_primitives::{block_size::BlockSizeBounds, trust_state::TrustParams};
 use micropay_simulator::{
-	engine::{prepaid_block, Economics, SimBlock, UserBook},
+	engine::{full_block, Economics, SimBlock, UserBook},
 	figures::PROFILES,
 	population::buyer_rng,
 };
@@ -68,26 +68,28 @@ fn cross_check(profile: TrustProfile, path: &str, seed: u64) -> Vec<SimBlock> {
 		let size = sim.block_size();
 		let on_chain = Trust::<Test>::get(auditor(), &user).expect("profile set").state.block_size;
 		assert_eq!(size, on_chain, "{profile:?} block {seq}: W");
-		let invalid = (0..size).filter(|_| rng.gen_bool(RATE)).count() as u32;
-		let block = prepaid_block(size, MaxTokensPerPurchase::get(), invalid);
+		let invalid: Vec<bool> = (0..size).map(|_| rng.gen_bool(RATE)).collect();
+		let per_purchase = MaxTokensPerPurchase::get();
+		let block = full_block(per_purchase, &invalid);
 
+		// Token i of the block: the buyer's next own token, or a foreign one if invalid.
 		let mut next_foreign = 0u32;
+		let ids: Vec<TokenId> = invalid
+			.iter()
+			.map(|bad| {
+				let (batch, cursor) =
+					if *bad { (foreign, &mut next_foreign) } else { (own, &mut next_own) };
+				*cursor += 1;
+				TokenId::new(batch, *cursor - 1)
+			})
+			.collect();
 		let purchases = block
 			.iter()
+			.zip(ids.chunks(per_purchase as usize))
 			.enumerate()
-			.map(|(i, shape)| {
-				let mut tokens: Vec<TokenId> = (0..shape.tokens - shape.invalid)
-					.map(|_| {
-						next_own += 1;
-						TokenId::new(own, next_own - 1)
-					})
-					.collect();
-				tokens.extend((0..shape.invalid).map(|_| {
-					next_foreign += 1;
-					TokenId::new(foreign, next_foreign - 1)
-				}));
+			.map(|(i, (shape, tokens))| {
 				let created_at = u64::from(seq) * 100 + i as u64;
-				purchase_at(&buyer, &merchant(), tokens, shape.prepaid, created_at)
+				purchase_at(&buyer, &merchant(), tokens.to_vec(), shape.prepaid, created_at)
 			})
 			.collect();
 		assert_ok!(submit_for(&user, seq, purchases));
@@ -97,7 +99,8 @@ fn cross_check(profile: TrustProfile, path: &str, seed: u64) -> Vec<SimBlock> {
 		assert_eq!(
 			(gamma, trust, next_size, risk),
 			(expected.gamma, expected.trust, expected.next_size, expected.risk),
-			"{profile:?} block {seq} (W = {size}, beta = {invalid})"
+			"{profile:?} block {seq} (W = {size}, beta = {})",
+			expected.beta
 		);
 		outcomes.push(expected);
 	}

@@ -457,10 +457,8 @@ pub mod pallet {
 		TooManyTokens,
 		/// A purchase holds no token.
 		EmptyPurchase,
-		/// Prepaid purchases must come before every held purchase.
-		PrepaidAfterHeld,
-		/// A purchase marked prepaid starts after the user's block size `W` was reached: it
-		/// should have been held.
+		/// A purchase marked prepaid brings the block to the user's block size `W` or beyond:
+		/// it should have been held.
 		PrepaidBeyondBlockSize,
 		/// The block size is outside `[MinBlockTokens, MaxBlockTokens]`.
 		BlockSizeOutOfBounds,
@@ -622,7 +620,8 @@ pub mod pallet {
 		/// - `user`: the buyer who signed every purchase of the block.
 		/// - `seq`: the block's sequence number for (auditor, user), starting at 0; a block
 		///   cannot be submitted twice.
-		/// - `purchases`: the purchases, prepaid ones first; at most `MaxPurchasesPerBlock`,
+		/// - `purchases`: the purchases in arrival order; a prepaid one must leave the block
+		///   under the user's block size `W` (the one that reaches `W` is held); at most `MaxPurchasesPerBlock`,
 		///   `MaxBlockTokens` tokens in all.
 		///
 		/// Weighed by purchases, tokens and distinct spent-bitmap words (128 tokens of a

@@ -80,20 +80,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Rejects a malformed block before any token is looked at. `size` is the user's block
-	/// size `W`: a purchase may be prepaid only while the block holds fewer tokens.
+	/// size `W`: a purchase may be prepaid only if the block, with it, still holds fewer than
+	/// `W` tokens (the purchase that reaches `W` is held, so `W = 1` holds every purchase).
+	/// Held purchases may come anywhere, e.g. first: those that arrived while the user's
+	/// previous block was being validated.
 	fn ensure_well_formed(purchases: &BlockPurchases<T>, size: u32) -> DispatchResult {
 		ensure!(!purchases.is_empty(), Error::<T>::EmptyBlock);
 		let mut tokens = 0u32;
-		let mut held_seen = false;
 		for purchase in purchases {
 			ensure!(!purchase.tokens.is_empty(), Error::<T>::EmptyPurchase);
-			if purchase.prepaid {
-				ensure!(!held_seen, Error::<T>::PrepaidAfterHeld);
-				ensure!(tokens < size, Error::<T>::PrepaidBeyondBlockSize);
-			} else {
-				held_seen = true;
-			}
 			tokens = tokens.saturating_add(purchase.tokens.len() as u32);
+			ensure!(!purchase.prepaid || tokens < size, Error::<T>::PrepaidBeyondBlockSize);
 		}
 		ensure!(tokens <= T::MaxBlockTokens::get(), Error::<T>::TooManyTokens);
 		Ok(())

@@ -178,7 +178,7 @@ fn setting_a_profile_is_for_auditors_and_within_bounds() {
 }
 
 #[test]
-fn a_purchase_past_the_block_size_cannot_be_prepaid() {
+fn a_purchase_that_reaches_the_block_size_cannot_be_prepaid() {
 	build_and_execute(|| {
 		assert_ok!(Micropay::set_trust_profile(
 			RuntimeOrigin::signed(auditor()),
@@ -186,15 +186,23 @@ fn a_purchase_past_the_block_size_cannot_be_prepaid() {
 			TrustProfile::Neutral,
 			3
 		));
-		let batch = issue(&buyer(), 6, 10, 500);
-		let block = vec![
-			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 3), true),
-			purchase(&buyer_pair(), &merchant(), tokens(batch, 3, 1), true),
-		];
-		assert_noop!(submit(0, block), Error::<Test>::PrepaidBeyondBlockSize);
-		// The purchase that reaches W is held, as the protocol says.
+		let batch = issue(&buyer(), 8, 10, 500);
+		// 2 tokens, then 1 more reaches W = 3: that one must be held.
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true),
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 1), true),
+		];
+		assert_noop!(submit(0, block), Error::<Test>::PrepaidBeyondBlockSize);
+		// Held purchases may come first (they waited on the previous block); a prepaid one
+		// after them still has to leave the block under W.
+		let block = vec![
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false),
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 1), true),
+		];
+		assert_noop!(submit(0, block), Error::<Test>::PrepaidBeyondBlockSize);
+		let block = vec![
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false),
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 1, 1), true),
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 2), false),
 		];
 		assert_ok!(submit(0, block));
