@@ -3,6 +3,8 @@
 //! Everything here is pure and `no_std`: no storage, no I/O, no floats on any path the
 //! runtime executes.
 //!
+//! - [`desk`]: the auditor front desk's per-buyer records and decisions (node RPC and
+//!   offchain worker share them).
 //! - [`risk`]: what a merchant is paid and what a token block risks for the auditor.
 //! - [`token`]: token identities and the reasons a token or purchase is invalid.
 //! - [`purchase`]: the buyer-signed purchase and its domain-separated signing payload.
@@ -18,6 +20,7 @@
 extern crate alloc;
 
 pub mod block_size;
+pub mod desk;
 mod fixed_exp;
 pub mod purchase;
 pub mod recent_invalid;

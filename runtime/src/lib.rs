@@ -54,6 +54,9 @@ impl_opaque_keys! {
 		pub aura: Aura,
 		/// GRANDPA finality key.
 		pub grandpa: Grandpa,
+		/// The auditor key its offchain worker signs token blocks with (`--dev` inserts
+		/// `//Alice`'s).
+		pub auditor: pallet_micropay::crypto::AuditorKey,
 	}
 }
 

@@ -31,6 +31,7 @@ extern crate alloc;
 pub mod benchmark_helper;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod crypto;
 pub mod features;
 mod invariants;
 pub mod types;
@@ -72,7 +73,7 @@ pub mod pallet {
 	/// A purchase as `submit_block` takes it.
 	pub type BlockPurchaseOf<T> = BlockPurchase<
 		<T as frame_system::Config>::AccountId,
-		<T as Config>::Signature,
+		<T as Config>::BuyerSignature,
 		<T as Config>::MaxTokensPerPurchase,
 	>;
 
@@ -92,7 +93,10 @@ pub mod pallet {
 
 	/// Configuration of the micropay pallet.
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>> + TryInto<Event<Self>>>
+		+ frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
 		/// The currency banks' collateral, auditors' bonds and all payments are made in.
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
@@ -103,7 +107,7 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Signature of a buyer over a purchase (the runtime's `MultiSignature`).
-		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+		type BuyerSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
 			+ Parameter
 			+ MaxEncodedLen;
 
@@ -155,13 +159,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPrunePerBlock: Get<u32>;
 
+		/// The auditor key the offchain worker signs `submit_block` with
+		/// (`crypto::AuditorAuthId`).
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
+		/// Blocks after which the offchain worker submits a buyer's open token block even if
+		/// it has not reached `W`, so held purchases do not wait forever.
+		#[pallet::constant]
+		type DeskMaxBlockAge: Get<u32>;
+
+		/// Blocks after which the offchain worker submits an in-flight token block again if
+		/// the chain has not settled it (its transaction may have been dropped). The block's
+		/// sequence number makes a second inclusion fail, so a block settles at most once.
+		#[pallet::constant]
+		type DeskResubmitAfter: Get<u32>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 
 		/// Buyer keys for the benchmarks (`benchmark_helper::Sr25519Buyers` for sr25519
 		/// accounts).
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: benchmark_helper::BenchmarkHelper<Self::AccountId, Self::Signature>;
+		type BenchmarkHelper: benchmark_helper::BenchmarkHelper<
+			Self::AccountId,
+			Self::BuyerSignature,
+		>;
 	}
 
 	/// Why the pallet holds funds.
@@ -475,6 +497,12 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_idle(now: BlockNumberFor<T>, remaining_weight: Weight) -> Weight {
 			Self::prune_settled(now, remaining_weight)
+		}
+
+		/// The auditor's worker: forms, submits and resolves token blocks from the purchases
+		/// its front desk accepted (see `features::worker`).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::run_auditor_worker(now);
 		}
 
 		#[cfg(feature = "try-runtime")]

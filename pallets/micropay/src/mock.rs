@@ -3,6 +3,7 @@
 use crate::{
 	self as pallet_micropay, BatchId, BlockPurchase, GammaMode, NextBatchId, Recovery, TokenId,
 };
+use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, Hooks},
@@ -78,7 +79,7 @@ parameter_types! {
 impl pallet_micropay::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Signature = MultiSignature;
+	type BuyerSignature = MultiSignature;
 	type MaxBlockTokens = MaxBlockTokens;
 	type MinBlockTokens = ConstU32<1>;
 	type DefaultBlockTokens = MaxBlockTokens;
@@ -91,9 +92,51 @@ impl pallet_micropay::Config for Test {
 	type AuditorBond = ConstU128<BOND>;
 	type AuditorRetirementPeriod = ConstU64<RETIREMENT>;
 	type MaxPrunePerBlock = ConstU32<8>;
+	type AuthorityId = crate::crypto::AuditorAuthId;
+	type DeskMaxBlockAge = ConstU32<DESK_MAX_AGE>;
+	type DeskResubmitAfter = ConstU32<DESK_RESUBMIT_AFTER>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmark_helper::Sr25519Buyers;
+}
+
+/// Blocks after which the worker submits a non-full open block.
+pub const DESK_MAX_AGE: u32 = 5;
+/// Blocks after which the worker sends an unsettled block again.
+pub const DESK_RESUBMIT_AFTER: u32 = 3;
+
+/// The mock's signed transactions, as the offchain worker creates them.
+pub type MockExtrinsic =
+	sp_runtime::generic::UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = sp_runtime::MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = MockExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateSignedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_signed_transaction<
+		C: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: Self::Public,
+		account: AccountId,
+		_nonce: u32,
+	) -> Option<MockExtrinsic> {
+		let signature = C::sign(&call.encode(), public)?;
+		Some(MockExtrinsic::new_signed(call, account, signature, ()))
+	}
 }
 
 /// A dev key pair from a derivation path such as `//Buyer`.
@@ -170,12 +213,40 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
-	// Benchmarks generate buyer keys in the keystore.
-	ext.register_extension(sp_keystore::KeystoreExt::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	));
+	// Benchmarks generate buyer keys in it; the offchain worker finds the auditor key in it.
+	let keystore = sp_keystore::testing::MemoryKeystore::new();
+	sp_keystore::Keystore::sr25519_generate_new(
+		&keystore,
+		crate::crypto::AUDITOR_KEY_TYPE,
+		Some("//Auditor"),
+	)
+	.expect("the memory keystore generates keys");
+	ext.register_extension(sp_keystore::KeystoreExt::new(keystore));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Like [`new_test_ext`], with offchain storage and a transaction pool for the worker; the
+/// function returned lists the transactions sent to the pool so far.
+pub fn new_offchain_test_ext() -> (sp_io::TestExternalities, impl Fn() -> Vec<MockExtrinsic>) {
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	let mut ext = new_test_ext();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	let sent = move || {
+		pool_state
+			.read()
+			.transactions
+			.iter()
+			.map(|bytes| {
+				codec::Decode::decode(&mut &bytes[..]).expect("the worker sends mock extrinsics")
+			})
+			.collect()
+	};
+	(ext, sent)
 }
 
 /// Runs `test` on fresh externalities, then checks the pallet's invariants and that the

@@ -6,3 +6,4 @@ pub mod registry;
 pub mod settlement;
 pub mod trust;
 pub mod validation;
+pub mod worker;

@@ -5,3 +5,4 @@ mod blocks;
 mod issuance;
 mod registry;
 mod trust;
+mod worker;

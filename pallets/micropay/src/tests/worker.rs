@@ -1,0 +1,148 @@
+//! The auditor's offchain worker on the mock: it forms blocks from the desk's records,
+//! submits each exactly once (again only after `DeskResubmitAfter`), and resolves them.
+
+use crate::{
+	features::worker::DeskOf, mock::*, Call, InvalidReason, NextBlockSeq, TokenId, TrustProfile,
+};
+use codec::Encode;
+use frame_support::{assert_ok, traits::Hooks};
+use micropay_primitives::desk::{
+	user_key, Decision, DeskPurchase, PurchaseStatus, Resolution, USERS_KEY,
+};
+use sp_core::offchain::StorageKind;
+use sp_runtime::traits::Dispatchable;
+
+/// Puts `purchases` at the desk for the main buyer, as the node's RPC would.
+fn at_desk(purchases: &[TestPurchase]) -> DeskOf<Test> {
+	let mut desk = DeskOf::<Test>::default();
+	let w = Micropay::user_trust(&auditor(), &buyer()).state.block_size;
+	let now = System::block_number() as u32;
+	for purchase in purchases {
+		let (_, id) = Micropay::purchase_payload(&buyer(), purchase);
+		let entry = DeskPurchase {
+			id,
+			merchant: purchase.merchant.clone(),
+			item: purchase.item,
+			created_at: purchase.created_at,
+			tokens: purchase.tokens.to_vec(),
+			signature: purchase.signature.clone(),
+			prepaid: false,
+		};
+		let decision = desk.admit(entry, w, now, &Micropay::desk_limits());
+		assert!(matches!(decision, Decision::Deliver | Decision::Wait), "{decision:?}");
+	}
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, USERS_KEY, &vec![buyer()].encode());
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&user_key(&buyer()),
+		&desk.encode(),
+	);
+	desk
+}
+
+fn desk() -> DeskOf<Test> {
+	let bytes = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &user_key(&buyer()))
+		.expect("the desk record exists");
+	codec::Decode::decode(&mut &bytes[..]).unwrap()
+}
+
+fn run_worker_at(block: u64) {
+	System::set_block_number(block);
+	Micropay::offchain_worker(block);
+}
+
+/// Dispatches a transaction the worker sent, as the chain would.
+fn include(tx: &MockExtrinsic) {
+	let signer = match &tx.preamble {
+		sp_runtime::generic::Preamble::Signed(signer, _, _) => signer.clone(),
+		_ => panic!("the worker signs its transactions"),
+	};
+	assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(signer)));
+}
+
+#[test]
+fn a_full_block_is_submitted_once_then_resolved() {
+	let (mut ext, sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		assert_ok!(Micropay::set_trust_profile(
+			RuntimeOrigin::signed(auditor()),
+			buyer(),
+			TrustProfile::Neutral,
+			4
+		));
+		let batch = issue(&buyer(), 8, 10, 500);
+		let not_ours = issue(&account_of(&other_buyer_pair()), 1, 10, 500);
+		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false, 1);
+		let held_bad = purchase_at(
+			&buyer_pair(),
+			&merchant(),
+			vec![TokenId::new(batch, 2), TokenId::new(not_ours, 0)],
+			false,
+			2,
+		);
+		let admitted = at_desk(&[good.clone(), held_bad.clone()]);
+		// 2 tokens (< W = 4): prepaid; 2 more reach W: held.
+		assert_eq!(admitted.open.iter().map(|p| p.prepaid).collect::<Vec<_>>(), vec![true, false]);
+
+		run_worker_at(2);
+		let txs = sent();
+		assert_eq!(txs.len(), 1);
+		let RuntimeCall::Micropay(Call::submit_block { user, seq, purchases }) =
+			txs[0].function.clone()
+		else {
+			panic!("the worker submits token blocks")
+		};
+		assert_eq!((user, seq, purchases.len()), (buyer(), 0, 2));
+		assert!(purchases[0].prepaid && !purchases[1].prepaid);
+
+		// Not settled yet, and not due for a resubmission: nothing is sent again.
+		run_worker_at(3);
+		assert_eq!(sent().len(), 1);
+		let id = admitted.open[1].id;
+		assert_eq!(desk().status(&id), Some(PurchaseStatus::Submitted { seq: 0, prepaid: false }));
+
+		include(&txs[0]);
+		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		run_worker_at(4);
+		assert_eq!(sent().len(), 1, "a settled block is never sent again");
+		let desk = desk();
+		assert_eq!(
+			desk.status(&admitted.open[0].id),
+			Some(PurchaseStatus::Resolved(Resolution::Settled))
+		);
+		// The held purchase spent another buyer's token: rejected, with the reason read from
+		// the block's events.
+		assert_eq!(
+			desk.status(&id),
+			Some(PurchaseStatus::Resolved(Resolution::Rejected(InvalidReason::NotOwned)))
+		);
+		assert!(desk.in_flight.is_none() && desk.open.is_empty());
+	});
+}
+
+#[test]
+fn an_unsettled_block_is_sent_again_with_the_same_sequence_and_settles_once() {
+	let (mut ext, sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		let batch = issue(&buyer(), 4, 10, 500);
+		at_desk(&[purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false, 1)]);
+		// One token never reaches W = 64: the block goes when it is DESK_MAX_AGE old.
+		run_worker_at(1 + u64::from(DESK_MAX_AGE) - 1);
+		assert!(sent().is_empty());
+		let first = 1 + u64::from(DESK_MAX_AGE);
+		run_worker_at(first);
+		assert_eq!(sent().len(), 1);
+		run_worker_at(first + u64::from(DESK_RESUBMIT_AFTER) - 1);
+		assert_eq!(sent().len(), 1);
+		run_worker_at(first + u64::from(DESK_RESUBMIT_AFTER));
+		let txs = sent();
+		assert_eq!(txs.len(), 2);
+		assert_eq!(txs[0].function, txs[1].function, "the same block, the same sequence");
+		include(&txs[0]);
+		// The second copy fails on chain: the sequence number moved on.
+		let RuntimeCall::Micropay(call) = txs[1].function.clone() else { unreachable!() };
+		let again = RuntimeCall::Micropay(call).dispatch(RuntimeOrigin::signed(auditor()));
+		assert!(again.is_err());
+		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+	});
+}
