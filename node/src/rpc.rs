@@ -1,5 +1,6 @@
 //! The node's JSON-RPC methods beyond Substrate's defaults: account nonces and fee queries
-//! (used by polkadot.js apps and `@polkadot/api`).
+//! (used by polkadot.js apps and `@polkadot/api`), and the auditor's front desk
+//! (`micropay_submitPurchase`, `micropay_purchaseStatus`).
 
 use std::sync::Arc;
 
@@ -11,16 +12,20 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 /// What the RPC methods need from the node.
-pub struct FullDeps<C, P> {
+pub struct FullDeps<C, P, S> {
 	/// The client, for runtime API calls.
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// The offchain database the auditor's front desk keeps purchases in (none: no desk).
+	pub offchain_storage: Option<S>,
+	/// The keystore holding the auditor key.
+	pub keystore: sp_keystore::KeystorePtr,
 }
 
 /// All of the node's extra RPC methods.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
+pub fn create_full<C, P, S>(
+	deps: FullDeps<C, P, S>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -32,14 +37,20 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_micropay_runtime_api::MicropayApi<Block, AccountId, micropay_runtime::Signature>,
 	P: TransactionPool + 'static,
+	S: sp_core::offchain::OffchainStorage + 'static,
 {
+	use crate::desk::{Desk, DeskApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, offchain_storage, keystore } = deps;
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	if let Some(storage) = offchain_storage {
+		module.merge(Desk::new(client, storage, keystore).into_rpc())?;
+	}
 	Ok(module)
 }

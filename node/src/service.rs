@@ -218,10 +218,14 @@ pub fn new_full<
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let offchain_storage = backend.offchain_storage();
+		let keystore = keystore_container.keystore();
 		Box::new(move |_| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
+				offchain_storage: offchain_storage.clone(),
+				keystore: keystore.clone(),
 			})
 			.map_err(Into::into)
 		})

@@ -25,6 +25,8 @@ pub const USER_PREFIX: &[u8] = b"micropay/desk/user/";
 pub const PURCHASE_PREFIX: &[u8] = b"micropay/desk/purchase/";
 /// Resolved purchases a desk remembers per buyer (the oldest are forgotten first).
 pub const MAX_RESOLVED: usize = 1_024;
+/// Buyers a desk keeps records for; a new buyer beyond this is refused (`DeskFull`).
+pub const MAX_USERS: usize = 65_536;
 /// Purchases a buyer may have waiting at the desk (open block and block in flight).
 pub const MAX_PENDING: usize = 4_096;
 
@@ -128,7 +130,7 @@ pub enum Decision {
 }
 
 /// Limits the desk applies to the blocks it forms (the runtime's constants).
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[derive(Clone, Copy, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
 pub struct BlockLimits {
 	/// Most tokens in a block.
 	pub max_tokens: u32,

@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Micropay, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	Micropay, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Signature, System,
 	TransactionPayment, VERSION,
 };
 
@@ -196,7 +196,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_micropay_runtime_api::MicropayApi<Block, AccountId> for Runtime {
+	impl pallet_micropay_runtime_api::MicropayApi<Block, AccountId, Signature> for Runtime {
 		fn trust_state(auditor: AccountId, user: AccountId) -> pallet_micropay::UserTrust {
 			Micropay::user_trust(&auditor, &user)
 		}
@@ -207,6 +207,17 @@ impl_runtime_apis! {
 
 		fn token_status(token: pallet_micropay::TokenId) -> pallet_micropay::TokenStatus {
 			Micropay::token_status(token)
+		}
+
+		fn check_purchase(
+			buyer: AccountId,
+			purchase: pallet_micropay_runtime_api::DeskPurchase<AccountId, Signature>,
+		) -> Result<pallet_micropay::PurchaseId, pallet_micropay_runtime_api::Refusal> {
+			Micropay::check_purchase(&buyer, purchase)
+		}
+
+		fn desk_limits() -> pallet_micropay_runtime_api::BlockLimits {
+			Micropay::desk_limits()
 		}
 	}
 

@@ -6,13 +6,15 @@
 
 use codec::Codec;
 pub use micropay_primitives::{
+	desk::{BlockLimits, DeskPurchase, Refusal},
+	purchase::PurchaseId,
 	token::{TokenId, TokenStatus},
 	trust_state::UserTrust,
 };
 
 sp_api::decl_runtime_apis! {
 	/// What the chain knows about users' trust, auditors' risk and tokens.
-	pub trait MicropayApi<AccountId: Codec> {
+	pub trait MicropayApi<AccountId: Codec, Signature: Codec> {
 		/// The trust record of `user` with `auditor`: profile, `W_0`, current block size `W`,
 		/// `gamma`, trust value, blocks seen, and the user's cumulative risk. A user the
 		/// auditor never profiled gets the default record (neutral profile).
@@ -24,5 +26,16 @@ sp_api::decl_runtime_apis! {
 
 		/// Whether `token` is unknown (forged), unspent (and until when), spent or expired.
 		fn token_status(token: TokenId) -> TokenStatus;
+
+		/// Checks a purchase of `buyer` against the chain by the rules of `submit_block`
+		/// (signature, issuance, ownership, spent, expired, collateral, already settled), as
+		/// the auditor's front desk does before accepting it: its id, or why it is refused.
+		fn check_purchase(
+			buyer: AccountId,
+			purchase: DeskPurchase<AccountId, Signature>,
+		) -> Result<PurchaseId, Refusal>;
+
+		/// The bounds of token blocks and the auditor worker's timings.
+		fn desk_limits() -> BlockLimits;
 	}
 }

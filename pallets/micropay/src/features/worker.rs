@@ -23,7 +23,7 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use micropay_primitives::desk::{
-	user_key, BlockLimits, DeskPurchase, InFlight, Resolution, UserDesk, USERS_KEY,
+	user_key, BlockLimits, DeskPurchase, InFlight, Refusal, Resolution, UserDesk, USERS_KEY,
 };
 use sp_runtime::{
 	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic,
@@ -168,20 +168,37 @@ impl<T: Config> Pallet<T> {
 
 	/// The desk's purchases as `submit_block` takes them.
 	fn block_purchases(purchases: Vec<DeskPurchaseOf<T>>) -> Option<BlockPurchases<T>> {
-		purchases
-			.into_iter()
-			.map(|purchase| {
-				Some(BlockPurchase {
-					merchant: purchase.merchant,
-					item: purchase.item,
-					created_at: purchase.created_at,
-					tokens: BoundedVec::try_from(purchase.tokens).ok()?,
-					signature: purchase.signature,
-					prepaid: purchase.prepaid,
-				})
-			})
-			.collect::<Option<Vec<_>>>()?
-			.try_into()
-			.ok()
+		purchases.into_iter().map(Self::block_purchase).collect::<Option<Vec<_>>>()?.try_into().ok()
+	}
+
+	/// A desk purchase as a block purchase, if it fits the runtime's bounds.
+	fn block_purchase(purchase: DeskPurchaseOf<T>) -> Option<BlockPurchaseOf<T>> {
+		Some(BlockPurchase {
+			merchant: purchase.merchant,
+			item: purchase.item,
+			created_at: purchase.created_at,
+			tokens: BoundedVec::try_from(purchase.tokens).ok()?,
+			signature: purchase.signature,
+			prepaid: purchase.prepaid,
+		})
+	}
+
+	/// The front desk's check of one purchase of `buyer` against the chain, by the rules of
+	/// `submit_block` (as a held purchase alone in a block): its id, or the first reason to
+	/// refuse it.
+	pub fn check_purchase(
+		buyer: &T::AccountId,
+		purchase: DeskPurchaseOf<T>,
+	) -> Result<PurchaseId, Refusal> {
+		let held = DeskPurchase { prepaid: false, ..purchase };
+		let block: BlockPurchases<T> = Self::block_purchase(held)
+			.and_then(|purchase| BoundedVec::try_from(alloc::vec![purchase]).ok())
+			.filter(|block| block.iter().all(|purchase| !purchase.tokens.is_empty()))
+			.ok_or(Refusal::BadSize)?;
+		let verdict = Self::validate_block(buyer, &block).pop().ok_or(Refusal::BadSize)?;
+		match verdict.invalid.first() {
+			Some((token, reason)) => Err(Refusal::Invalid(*token, *reason)),
+			None => Ok(verdict.id),
+		}
 	}
 }

@@ -146,3 +146,50 @@ fn an_unsettled_block_is_sent_again_with_the_same_sequence_and_settles_once() {
 		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
 	});
 }
+
+/// The desk form of a block purchase.
+fn desk_form(purchase: &TestPurchase) -> crate::features::worker::DeskPurchaseOf<Test> {
+	DeskPurchase {
+		id: [0; 32],
+		merchant: purchase.merchant.clone(),
+		item: purchase.item,
+		created_at: purchase.created_at,
+		tokens: purchase.tokens.to_vec(),
+		signature: purchase.signature.clone(),
+		prepaid: true,
+	}
+}
+
+#[test]
+fn the_desk_check_applies_the_chain_rules_to_one_purchase() {
+	use micropay_primitives::desk::Refusal;
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 4, 10, 500);
+		let not_ours = issue(&account_of(&other_buyer_pair()), 1, 10, 500);
+		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
+		let (_, id) = Micropay::purchase_payload(&buyer(), &good);
+		assert_eq!(Micropay::check_purchase(&buyer(), desk_form(&good)), Ok(id));
+
+		let foreign =
+			purchase_at(&buyer_pair(), &merchant(), vec![TokenId::new(not_ours, 0)], true, 2);
+		assert_eq!(
+			Micropay::check_purchase(&buyer(), desk_form(&foreign)),
+			Err(Refusal::Invalid(TokenId::new(not_ours, 0), InvalidReason::NotOwned))
+		);
+		let mut forged_signature = desk_form(&good);
+		forged_signature.created_at = 99;
+		assert_eq!(
+			Micropay::check_purchase(&buyer(), forged_signature),
+			Err(Refusal::Invalid(TokenId::new(batch, 0), InvalidReason::BadSignature))
+		);
+		let empty = DeskPurchase { tokens: vec![], ..desk_form(&good) };
+		assert_eq!(Micropay::check_purchase(&buyer(), empty), Err(Refusal::BadSize));
+
+		// Once settled on chain, the same purchase is a double-sell.
+		assert_ok!(submit(0, vec![good.clone()]));
+		assert_eq!(
+			Micropay::check_purchase(&buyer(), desk_form(&good)),
+			Err(Refusal::Invalid(TokenId::new(batch, 0), InvalidReason::DoubleSold))
+		);
+	});
+}
