@@ -24,6 +24,11 @@ run_step() {
 	fi
 }
 cargo_tests() { SKIP_WASM_BUILD=1 cargo test --workspace --locked 2>&1 | tee "$logs/cargo-test.log"; }
+# The benchmarks run once each on the mock runtime (their setup and asserts are real code).
+benchmark_tests() {
+	SKIP_WASM_BUILD=1 cargo test -p pallet-micropay --features runtime-benchmarks --locked --lib \
+		benchmarking 2>&1 | tee -a "$logs/cargo-test.log"
+}
 e2e_tests() {
 	(cd scripts && node --test --test-concurrency=1 e2e/) 2>&1 | tee "$logs/e2e.log"
 }
@@ -33,6 +38,7 @@ run_step "cargo fmt --check" cargo fmt --all -- --check
 run_step "cargo clippy (warnings denied)" \
 	env SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --locked -- -D warnings
 run_step "cargo test --workspace" cargo_tests
+run_step "benchmark tests (runtime-benchmarks)" benchmark_tests
 if run_step "build the node (with its wasm runtime)" cargo build -p micropay-node --locked; then
 	run_step "end-to-end tests (node --test)" e2e_tests
 fi

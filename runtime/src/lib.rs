@@ -19,6 +19,7 @@ mod benchmarks;
 pub use apis::RuntimeApi;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
 use sp_runtime::{

@@ -84,8 +84,9 @@ try {
   if (methods.includes('micropay_submitPurchase')) {
     const { deskBenchmark } = await import('./desk.mjs');
     const desk = await deskBenchmark(node, keyring);
-    console.log(`${fmt(desk.requests)} purchases of 10 tokens: ${fmt(desk.perSecond)} purchases/s,` +
-      ` p50 ${fmt(desk.p50, 3)} ms, p99 ${fmt(desk.p99, 3)} ms`);
+    console.log(`${fmt(desk.requests)} purchases of 10 tokens: ${fmt(desk.perSecond)} purchases/s;` +
+      ` desk p50 ${fmt(desk.p50, 3)} ms, p99 ${fmt(desk.p99, 3)} ms (target p99 ≤ 2 ms:` +
+      ` ${verdict(desk.p99 <= 2)}); client round trip p50 ${fmt(desk.clientP50, 3)} ms, p99 ${fmt(desk.clientP99, 3)} ms`);
   } else {
     console.log('not served by this node (micropay_submitPurchase is not among its RPC methods)');
   }

@@ -56,11 +56,10 @@ impl pallet_micropay::Config for Runtime {
 	type AuditorBond = AuditorBond;
 	type AuditorRetirementPeriod = AuditorRetirementPeriod;
 	type MaxPrunePerBlock = ConstU32<256>;
-	// Provisional until the benchmarks issue generates weights on the reference machine.
 	type AuthorityId = pallet_micropay::crypto::AuditorAuthId;
 	type DeskMaxBlockAge = DeskMaxBlockAge;
 	type DeskResubmitAfter = DeskResubmitAfter;
-	type WeightInfo = ();
+	type WeightInfo = pallet_micropay::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_micropay::benchmark_helper::Sr25519Buyers;
 }

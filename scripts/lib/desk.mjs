@@ -1,0 +1,44 @@
+// Client of the auditor's front desk (node JSON-RPC `micropay_submitPurchase` and
+// `micropay_purchaseStatus`): a merchant forwards the buyer's signed purchase and gets
+// `deliver`, `wait` or `reject` (with the reason) at once.
+import { u8aToHex } from '@polkadot/util';
+import { purchasePayload } from './purchase.mjs';
+
+/** The request a merchant sends for a purchase signed by `buyerPair`. */
+export function deskRequest(api, buyerPair, { merchant, item, createdAt, tokens }) {
+  const { payload, id } = purchasePayload(api, { buyer: buyerPair.address, merchant, item, createdAt, tokens });
+  return {
+    id: u8aToHex(id),
+    request: {
+      buyer: buyerPair.address,
+      merchant,
+      item,
+      createdAt,
+      tokens,
+      signature: u8aToHex(buyerPair.sign(payload)),
+    },
+  };
+}
+
+/** Sends a prepared request; resolves with the desk's answer. */
+export const sendToDesk = (api, request) => api.provider.send('micropay_submitPurchase', [request]);
+
+/** Signs and sends a purchase; resolves with `{ id, answer }`. */
+export async function buyAtDesk(api, buyerPair, purchase) {
+  const { id, request } = deskRequest(api, buyerPair, purchase);
+  return { id, answer: await sendToDesk(api, request) };
+}
+
+/** What became of purchase `id` (hex), or null. */
+export const purchaseStatus = (api, id) => api.provider.send('micropay_purchaseStatus', [id]);
+
+/** Polls `purchaseStatus` until `done(status)` holds. */
+export async function waitForStatus(api, id, done, { timeoutMs = 120_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await purchaseStatus(api, id);
+    if (status && done(status)) return status;
+    if (Date.now() > deadline) throw new Error(`purchase ${id} still ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}

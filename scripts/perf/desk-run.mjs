@@ -1,0 +1,19 @@
+// Runs the front-desk benchmark alone against a fresh dev node (scripts/desk-bench.sh).
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startDevNode } from '../lib/devnode.mjs';
+import { deskBenchmark } from './desk.mjs';
+
+await cryptoWaitReady();
+const node = await startDevNode({ logName: 'desk-bench.log' });
+try {
+  const requests = Number(process.env.DESK_REQUESTS ?? 10_000);
+  const r = await deskBenchmark(node, new Keyring({ type: 'sr25519' }), { requests });
+  const ms = (x) => `${x.toFixed(3)} ms`;
+  console.log(`${r.requests} purchases of 10 tokens in ${r.seconds.toFixed(1)} s: ${r.perSecond.toFixed(0)} purchases/s`);
+  console.log(`desk decision latency (network excluded): p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (target p99 ≤ 2 ms)`);
+  console.log(`client round trip (loopback WebSocket): p50 ${ms(r.clientP50)}, p99 ${ms(r.clientP99)}`);
+  console.log(`decisions: ${JSON.stringify(r.decisions)}`);
+} finally {
+  await node.stop();
+}

@@ -1,0 +1,97 @@
+// Front-desk benchmark: 10-token purchases through `micropay_submitPurchase`, reporting
+// purchases/s and decision latency p50/p99, both as the desk measured it (`deskMicros`:
+// chain checks, pending-set checks and the offchain write, network excluded) and as the
+// client saw it (loopback WebSocket round trip included).
+//
+// Run alone: `scripts/desk-bench.sh` (or as part of `scripts/perf-report.sh`).
+import { u8aToHex } from '@polkadot/util';
+import { deskRequest, sendToDesk } from '../lib/desk.mjs';
+import { sendAndWaitInBlock } from '../lib/devnode.mjs';
+
+const TOKENS_PER_PURCHASE = 10;
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Issues each buyer a batch and lets Alice give them the largest block size. */
+async function prepareBuyers(api, keyring, buyerCount, tokensEach) {
+  const alice = keyring.addFromUri('//Alice');
+  const bob = keyring.addFromUri('//Bob');
+  const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//DeskBench/${i}`));
+  const expiresAt = (await api.rpc.chain.getHeader()).number.toNumber() + 10_000;
+  const maxW = api.consts.micropay.maxBlockTokens.toNumber();
+  let bobNonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
+  let aliceNonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const batches = new Map();
+  await Promise.all(
+    buyers.flatMap((buyer) => [
+      sendAndWaitInBlock(api, api.tx.micropay.issueTokens(buyer.address, tokensEach, 10n ** 9n, expiresAt), bob, {
+        nonce: bobNonce++,
+      }).then(({ events }) => {
+        const issued = events.find(({ event }) => event.method === 'TokensIssued');
+        batches.set(buyer.address, issued.event.data.batch.toNumber());
+      }),
+      sendAndWaitInBlock(api, api.tx.micropay.setTrustProfile(buyer.address, 'Neutral', maxW), alice, {
+        nonce: aliceNonce++,
+      }),
+    ]),
+  );
+  return { buyers, batches };
+}
+
+/**
+ * Sends `requests` purchases (default 10,000) of 10 tokens from 50 buyers, `window` at a time.
+ */
+export async function deskBenchmark(node, keyring, { requests = 10_000, buyerCount = 50, window = 4, log = console.log } = {}) {
+  const { api } = node;
+  const merchants = ['//Eve', '//Ferdie'].map((uri) => keyring.addFromUri(uri).address);
+  const perBuyer = Math.ceil(requests / buyerCount);
+  log(`desk: preparing ${buyerCount} buyers with ${perBuyer * TOKENS_PER_PURCHASE} tokens each`);
+  const { buyers, batches } = await prepareBuyers(api, keyring, buyerCount, perBuyer * TOKENS_PER_PURCHASE);
+
+  const prepared = [];
+  for (let k = 0; k < perBuyer; k += 1) {
+    for (const buyer of buyers) {
+      if (prepared.length === requests) break;
+      const batch = batches.get(buyer.address);
+      prepared.push(
+        deskRequest(api, buyer, {
+          merchant: merchants[k % merchants.length],
+          item: u8aToHex(new Uint8Array(32).fill(k % 256)),
+          createdAt: k,
+          tokens: Array.from({ length: TOKENS_PER_PURCHASE }, (_, i) => ({ batch, index: k * TOKENS_PER_PURCHASE + i })),
+        }).request,
+      );
+    }
+  }
+  log(`desk: ${prepared.length} purchases signed; sending ${window} at a time`);
+
+  const desk = [];
+  const client = [];
+  const decisions = {};
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (next < prepared.length) {
+      const request = prepared[next++];
+      const t0 = process.hrtime.bigint();
+      const answer = await sendToDesk(api, request);
+      client.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      desk.push(answer.deskMicros / 1e3);
+      decisions[answer.decision] = (decisions[answer.decision] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  desk.sort((a, b) => a - b);
+  client.sort((a, b) => a - b);
+  return {
+    requests: prepared.length,
+    seconds,
+    perSecond: prepared.length / seconds,
+    p50: percentile(desk, 50),
+    p99: percentile(desk, 99),
+    clientP50: percentile(client, 50),
+    clientP99: percentile(client, 99),
+    decisions,
+  };
+}
