@@ -39,7 +39,7 @@ test('accepted purchases survive kill -9 and their block is submitted exactly on
   // Two purchases, 10 tokens: under W = 20, so no block is due yet.
   const accepted = [];
   for (let i = 0; i < 2; i += 1) {
-    const { answer } = await buyAtDesk(api, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: tokens(i * 5, 5) });
+    const { answer } = await buyAtDesk(node, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: tokens(i * 5, 5) });
     assert.equal(answer.decision, 'deliver');
     accepted.push(answer.purchaseId);
   }
@@ -51,19 +51,19 @@ test('accepted purchases survive kill -9 and their block is submitted exactly on
   node = await startDevNode({ basePath, logName: 'crash-2.log' });
   ({ api } = node);
   for (const id of accepted) {
-    assert.equal((await purchaseStatus(api, id))?.status, 'delivered', `purchase ${id} survived`);
+    assert.equal((await purchaseStatus(node, id))?.status, 'delivered', `purchase ${id} survived`);
   }
   // The desk still knows the tokens: reusing one is a double-spend.
-  const reuse = await buyAtDesk(api, charlie, { merchant: eve.address, item: item(9), createdAt: 9, tokens: tokens(4, 1) });
+  const reuse = await buyAtDesk(node, charlie, { merchant: eve.address, item: item(9), createdAt: 9, tokens: tokens(4, 1) });
   assert.equal(reuse.answer.reason, 'DoubleSpent');
 
   // Two more purchases reach W; the worker submits the block with all four.
   for (let i = 2; i < 4; i += 1) {
-    const { answer } = await buyAtDesk(api, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: tokens(i * 5, 5) });
+    const { answer } = await buyAtDesk(node, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: tokens(i * 5, 5) });
     accepted.push(answer.purchaseId);
   }
   for (const id of accepted) {
-    assert.equal((await waitForStatus(api, id, (s) => s.status === 'settled')).status, 'settled');
+    assert.equal((await waitForStatus(node, id, (s) => s.status === 'settled')).status, 'settled');
   }
   const settledAt = (await api.rpc.chain.getHeader()).number.toNumber();
   // A few blocks later the block has still been settled once: sequence 1, four purchases.

@@ -64,28 +64,28 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   const charlieBuys = [];
   for (let i = 0; i < 4; i += 1) {
     charlieBuys.push(
-      await buyAtDesk(api, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: charlieTokens(i * 5, 5) }),
+      await buyAtDesk(node, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: charlieTokens(i * 5, 5) }),
     );
   }
   assert.deepEqual(charlieBuys.map(({ answer }) => answer.decision), ['deliver', 'deliver', 'deliver', 'wait']);
   assert.ok(charlieBuys.every(({ answer }) => answer.deskMicros > 0));
 
   // Dave, first cheat: the same token with two merchants at one desk is refused there.
-  const daveFirst = await buyAtDesk(api, dave, { merchant: eve.address, item: item(10), createdAt: 10, tokens: daveTokens(0, 5) });
+  const daveFirst = await buyAtDesk(node, dave, { merchant: eve.address, item: item(10), createdAt: 10, tokens: daveTokens(0, 5) });
   assert.equal(daveFirst.answer.decision, 'deliver');
-  const doubleSpend = await buyAtDesk(api, dave, { merchant: ferdie.address, item: item(11), createdAt: 11, tokens: daveTokens(3, 5) });
+  const doubleSpend = await buyAtDesk(node, dave, { merchant: ferdie.address, item: item(11), createdAt: 11, tokens: daveTokens(3, 5) });
   assert.equal(doubleSpend.answer.decision, 'reject');
   assert.equal(doubleSpend.answer.reason, 'DoubleSpent');
   assert.deepEqual(doubleSpend.answer.token, daveTokens(3, 1)[0]);
-  const doubleSell = await buyAtDesk(api, dave, { merchant: eve.address, item: item(10), createdAt: 10, tokens: daveTokens(0, 5) });
+  const doubleSell = await buyAtDesk(node, dave, { merchant: eve.address, item: item(10), createdAt: 10, tokens: daveTokens(0, 5) });
   assert.equal(doubleSell.answer.decision, 'reject');
   assert.equal(doubleSell.answer.reason, 'DoubleSold');
-  const forged = await buyAtDesk(api, dave, { merchant: eve.address, item: item(12), createdAt: 12, tokens: [{ batch: 999_999, index: 0 }] });
+  const forged = await buyAtDesk(node, dave, { merchant: eve.address, item: item(12), createdAt: 12, tokens: [{ batch: 999_999, index: 0 }] });
   assert.deepEqual([forged.answer.decision, forged.answer.reason], ['reject', 'Unknown']);
 
   // Dave, second cheat: tokens 5..9 accepted at Alice's desk (prepaid), then spent through
   // Auditor2 before Alice's block reaches the chain.
-  const cheat = await buyAtDesk(api, dave, { merchant: eve.address, item: item(13), createdAt: 13, tokens: daveTokens(5, 5) });
+  const cheat = await buyAtDesk(node, dave, { merchant: eve.address, item: item(13), createdAt: 13, tokens: daveTokens(5, 5) });
   assert.equal(cheat.answer.decision, 'deliver');
   const elsewhere = signedPurchase(api, dave, { merchant: ferdie.address, item: item(14), createdAt: 14, tokens: daveTokens(5, 5), prepaid: false });
   await sendAndWaitInBlock(api, api.tx.micropay.submitBlock(dave.address, 0, [elsewhere.purchase]), auditor2);
@@ -93,18 +93,18 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   const daveRest = [];
   for (let i = 0; i < 2; i += 1) {
     daveRest.push(
-      await buyAtDesk(api, dave, { merchant: eve.address, item: item(15 + i), createdAt: 15 + i, tokens: daveTokens(10 + i * 5, 5) }),
+      await buyAtDesk(node, dave, { merchant: eve.address, item: item(15 + i), createdAt: 15 + i, tokens: daveTokens(10 + i * 5, 5) }),
     );
   }
   assert.deepEqual(daveRest.map(({ answer }) => answer.decision), ['deliver', 'wait']);
 
   // Alice's worker submits both full blocks; the held purchases resolve.
-  const held = await waitForStatus(api, charlieBuys[3].answer.purchaseId, (s) => s.status === 'settled' || s.status === 'rejected');
+  const held = await waitForStatus(node, charlieBuys[3].answer.purchaseId, (s) => s.status === 'settled' || s.status === 'rejected');
   assert.equal(held.status, 'settled');
-  const daveHeld = await waitForStatus(api, daveRest[1].answer.purchaseId, (s) => s.status === 'settled' || s.status === 'rejected');
+  const daveHeld = await waitForStatus(node, daveRest[1].answer.purchaseId, (s) => s.status === 'settled' || s.status === 'rejected');
   assert.equal(daveHeld.status, 'settled');
   for (const { answer } of [...charlieBuys, daveFirst, cheat, daveRest[0]]) {
-    const status = await waitForStatus(api, answer.purchaseId, (s) => s.status === 'settled');
+    const status = await waitForStatus(node, answer.purchaseId, (s) => s.status === 'settled');
     assert.equal(status.status, 'settled');
   }
 

@@ -1,6 +1,7 @@
 // Client of the auditor's front desk (node JSON-RPC `micropay_submitPurchase` and
 // `micropay_purchaseStatus`): a merchant forwards the buyer's signed purchase and gets
-// `deliver`, `wait` or `reject` (with the reason) at once.
+// `deliver`, `wait` or `reject` (with the reason) at once. `node` is what
+// `startDevNode` returns (its `api` builds payloads, its `provider` sends the calls).
 import { u8aToHex } from '@polkadot/util';
 import { purchasePayload } from './purchase.mjs';
 
@@ -21,22 +22,22 @@ export function deskRequest(api, buyerPair, { merchant, item, createdAt, tokens 
 }
 
 /** Sends a prepared request; resolves with the desk's answer. */
-export const sendToDesk = (api, request) => api.provider.send('micropay_submitPurchase', [request]);
+export const sendToDesk = (node, request) => node.provider.send('micropay_submitPurchase', [request]);
 
 /** Signs and sends a purchase; resolves with `{ id, answer }`. */
-export async function buyAtDesk(api, buyerPair, purchase) {
-  const { id, request } = deskRequest(api, buyerPair, purchase);
-  return { id, answer: await sendToDesk(api, request) };
+export async function buyAtDesk(node, buyerPair, purchase) {
+  const { id, request } = deskRequest(node.api, buyerPair, purchase);
+  return { id, answer: await sendToDesk(node, request) };
 }
 
 /** What became of purchase `id` (hex), or null. */
-export const purchaseStatus = (api, id) => api.provider.send('micropay_purchaseStatus', [id]);
+export const purchaseStatus = (node, id) => node.provider.send('micropay_purchaseStatus', [id]);
 
 /** Polls `purchaseStatus` until `done(status)` holds. */
-export async function waitForStatus(api, id, done, { timeoutMs = 120_000 } = {}) {
+export async function waitForStatus(node, id, done, { timeoutMs = 120_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await purchaseStatus(api, id);
+    const status = await purchaseStatus(node, id);
     if (status && done(status)) return status;
     if (Date.now() > deadline) throw new Error(`purchase ${id} still ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -116,7 +116,8 @@ export async function startDevNode(options = {}) {
     if (await rpcAnswers(rpcPort)) break;
     await sleep(500);
   }
-  const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
+  const provider = new WsProvider(url);
+  const api = await ApiPromise.create({ provider, noInitWarn: true });
 
   const stop = async (signal = 'SIGTERM') => {
     await api.disconnect().catch(() => {});
@@ -129,7 +130,9 @@ export async function startDevNode(options = {}) {
     log.end();
     return result;
   };
-  return { api, url, rpcPort, logFile, child, stop };
+  // `provider.send(method, params)` reaches RPC methods the API does not decorate, such as
+  // the auditor desk's `micropay_*`.
+  return { api, provider, url, rpcPort, logFile, child, stop };
 }
 
 /** Resolves with the header of the first block whose number is at least `number`. */

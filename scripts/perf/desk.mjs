@@ -74,7 +74,7 @@ export async function deskBenchmark(node, keyring, { requests = 10_000, buyerCou
     while (next < prepared.length) {
       const request = prepared[next++];
       const t0 = process.hrtime.bigint();
-      const answer = await sendToDesk(api, request);
+      const answer = await sendToDesk(node, request);
       client.push(Number(process.hrtime.bigint() - t0) / 1e6);
       desk.push(answer.deskMicros / 1e3);
       decisions[answer.decision] = (decisions[answer.decision] ?? 0) + 1;
