@@ -3,8 +3,9 @@
 //! `micropay_submitPurchase` answers at once: `deliver` (prepaid: the block is under building),
 //! `wait` (held: the merchant waits for the chain) or `reject` with the reason. Before
 //! accepting, the desk checks the purchase against the chain at the best block (signature,
-//! issuance, ownership, spent, expired, collateral, already settled: the runtime API
-//! `MicropayApi::check_purchase`, the same rules as `submit_block`) and against the auditor's
+//! issuance, ownership, spent, expired, collateral, already settled, and the buyer's `W`: one
+//! call of the runtime API `MicropayApi::desk_check`, the same rules as `submit_block`) and
+//! against the auditor's
 //! own pending purchases (a token already waiting with another merchant is a double-spend, the
 //! same purchase twice is a double-sell). Accepted purchases go to the node's persistent
 //! offchain storage (`micropay_primitives::desk`), where the pallet's offchain worker forms
@@ -182,34 +183,26 @@ where
 			prepaid: false,
 		};
 		let best = self.client.info();
-		let api = self.client.runtime_api();
-		let limits = api.desk_limits(best.best_hash).map_err(internal)?;
-		let size = purchase.tokens.len() as u32;
-		if size == 0 || size > limits.max_tokens_per_purchase {
-			return Ok(answer(Decision::Reject(Refusal::BadSize), None, started));
-		}
-		let id = match api
-			.check_purchase(best.best_hash, request.buyer.clone(), purchase.clone())
-			.map_err(internal)?
-		{
+		let check = self
+			.client
+			.runtime_api()
+			.desk_check(best.best_hash, auditor, request.buyer.clone(), purchase.clone())
+			.map_err(internal)?;
+		let id = match check.verdict {
 			Ok(id) => id,
 			Err(refusal) => return Ok(answer(Decision::Reject(refusal), None, started)),
 		};
-		let w = api
-			.trust_state(best.best_hash, auditor, request.buyer.clone())
-			.map_err(internal)?
-			.state
-			.block_size;
 		if !self.register_buyer(&request.buyer)? {
 			return Ok(answer(Decision::Reject(Refusal::DeskFull), Some(id), started));
 		}
 		self.storage.clone().set(STORAGE_PREFIX, &purchase_key(&id), &request.buyer.encode());
+		let purchase = DeskPurchase { id, ..purchase };
 		let decision = self.admit(
 			&request.buyer,
-			DeskPurchase { id, ..purchase },
-			w,
+			purchase,
+			check.block_size,
 			best.best_number,
-			&limits,
+			&check.limits,
 		)?;
 		Ok(answer(decision, Some(id), started))
 	}

@@ -144,6 +144,17 @@ pub struct BlockLimits {
 	pub resubmit_after: u32,
 }
 
+/// Everything the desk needs from the chain about one purchase, in one runtime call.
+#[derive(Clone, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
+pub struct ChainCheck {
+	/// The purchase id, or why the chain's rules refuse it.
+	pub verdict: Result<PurchaseId, Refusal>,
+	/// The buyer's block size `W` with this auditor.
+	pub block_size: u32,
+	/// The runtime's block bounds and worker timings.
+	pub limits: BlockLimits,
+}
+
 /// One buyer's state at the desk.
 #[derive(Clone, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
 pub struct UserDesk<AccountId, Signature> {

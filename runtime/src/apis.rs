@@ -209,15 +209,12 @@ impl_runtime_apis! {
 			Micropay::token_status(token)
 		}
 
-		fn check_purchase(
+		fn desk_check(
+			auditor: AccountId,
 			buyer: AccountId,
 			purchase: pallet_micropay_runtime_api::DeskPurchase<AccountId, Signature>,
-		) -> Result<pallet_micropay::PurchaseId, pallet_micropay_runtime_api::Refusal> {
-			Micropay::check_purchase(&buyer, purchase)
-		}
-
-		fn desk_limits() -> pallet_micropay_runtime_api::BlockLimits {
-			Micropay::desk_limits()
+		) -> pallet_micropay_runtime_api::ChainCheck {
+			Micropay::desk_check(&auditor, &buyer, purchase)
 		}
 	}
 

@@ -8,7 +8,9 @@ await cryptoWaitReady();
 const node = await startDevNode({ logName: 'desk-bench.log' });
 try {
   const requests = Number(process.env.DESK_REQUESTS ?? 10_000);
-  const r = await deskBenchmark(node, new Keyring({ type: 'sr25519' }), { requests });
+  const initialSize = process.env.DESK_W0 ? Number(process.env.DESK_W0) : undefined;
+  const window = Number(process.env.DESK_WINDOW ?? 4);
+  const r = await deskBenchmark(node, new Keyring({ type: 'sr25519' }), { requests, initialSize, window });
   const ms = (x) => `${x.toFixed(3)} ms`;
   console.log(`${r.requests} purchases of 10 tokens in ${r.seconds.toFixed(1)} s: ${r.perSecond.toFixed(0)} purchases/s`);
   console.log(`desk decision latency (network excluded): p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (target p99 ≤ 2 ms)`);

@@ -12,13 +12,12 @@ const TOKENS_PER_PURCHASE = 10;
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** Issues each buyer a batch and lets Alice give them the largest block size. */
-async function prepareBuyers(api, keyring, buyerCount, tokensEach) {
+/** Issues each buyer a batch; with `initialSize`, Alice sets their `W_0` to it. */
+async function prepareBuyers(api, keyring, buyerCount, tokensEach, initialSize, label) {
   const alice = keyring.addFromUri('//Alice');
   const bob = keyring.addFromUri('//Bob');
-  const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//DeskBench/${i}`));
+  const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//DeskBench/${label}/${i}`));
   const expiresAt = (await api.rpc.chain.getHeader()).number.toNumber() + 10_000;
-  const maxW = api.consts.micropay.maxBlockTokens.toNumber();
   let bobNonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
   let aliceNonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
   const batches = new Map();
@@ -30,9 +29,13 @@ async function prepareBuyers(api, keyring, buyerCount, tokensEach) {
         const issued = events.find(({ event }) => event.method === 'TokensIssued');
         batches.set(buyer.address, issued.event.data.batch.toNumber());
       }),
-      sendAndWaitInBlock(api, api.tx.micropay.setTrustProfile(buyer.address, 'Neutral', maxW), alice, {
-        nonce: aliceNonce++,
-      }),
+      ...(initialSize
+        ? [
+            sendAndWaitInBlock(api, api.tx.micropay.setTrustProfile(buyer.address, 'Neutral', initialSize), alice, {
+              nonce: aliceNonce++,
+            }),
+          ]
+        : []),
     ]),
   );
   return { buyers, batches };
@@ -40,13 +43,20 @@ async function prepareBuyers(api, keyring, buyerCount, tokensEach) {
 
 /**
  * Sends `requests` purchases (default 10,000) of 10 tokens from 50 buyers, `window` at a time.
+ * Buyers keep the runtime's default `W_0` (20: a block every two purchases, as most buyers
+ * would) unless `initialSize` is given.
  */
-export async function deskBenchmark(node, keyring, { requests = 10_000, buyerCount = 50, window = 4, log = console.log } = {}) {
+export async function deskBenchmark(
+  node,
+  keyring,
+  { requests = 10_000, buyerCount = 50, window = 4, initialSize, log = console.log } = {},
+  label = `w${window}`,
+) {
   const { api } = node;
   const merchants = ['//Eve', '//Ferdie'].map((uri) => keyring.addFromUri(uri).address);
   const perBuyer = Math.ceil(requests / buyerCount);
   log(`desk: preparing ${buyerCount} buyers with ${perBuyer * TOKENS_PER_PURCHASE} tokens each`);
-  const { buyers, batches } = await prepareBuyers(api, keyring, buyerCount, perBuyer * TOKENS_PER_PURCHASE);
+  const { buyers, batches } = await prepareBuyers(api, keyring, buyerCount, perBuyer * TOKENS_PER_PURCHASE, initialSize, label);
 
   const prepared = [];
   for (let k = 0; k < perBuyer; k += 1) {

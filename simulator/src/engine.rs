@@ -3,6 +3,8 @@
 //!
 //! - a prepaid purchase (started before the block reached `W` tokens) is always paid
 //!   `merchant_payout(value, rho)`; a held one only if none of its tokens is invalid;
+//! - a purchase's value is the face value of its tokens the chain knows: a double-spent token
+//!   (issued, then spent twice) has face value, a forged one (never issued) has none;
 //! - the auditor redeems the valid tokens of paid purchases at face value;
 //! - the block's risk is `block_risk` of those books; every invalid token of the block, paid
 //!   or not, counts in `beta`, and `TrustState::apply_block` sets the next `W`.
@@ -19,13 +21,21 @@ use sp_arithmetic::Perbill;
 pub struct SimPurchase {
 	/// Tokens paying for it.
 	pub tokens: u32,
-	/// How many of them are invalid (double-spent).
+	/// How many of them are invalid (double-spent or forged): they count in `beta`.
 	pub invalid: u32,
+	/// How many of the invalid ones are forged (never issued, so without face value on
+	/// chain: the merchant's payout does not cover them). At most `invalid`.
+	pub forged: u32,
 	/// Whether the merchant was paid at once (the block was still under `W`).
 	pub prepaid: bool,
 }
 
 impl SimPurchase {
+	/// A purchase of `tokens` tokens, `invalid` of them double-spent (none forged).
+	pub fn new(tokens: u32, invalid: u32, prepaid: bool) -> Self {
+		Self { tokens, invalid, forged: 0, prepaid }
+	}
+
 	/// Whether the merchant is paid: prepaid, or held with every token valid.
 	pub fn accepted(&self) -> bool {
 		self.prepaid || self.invalid == 0
@@ -92,9 +102,10 @@ impl UserBook {
 		let value_of = |tokens: u32| economics.value.saturating_mul(u128::from(tokens));
 		let books = purchases.iter().map(|purchase| {
 			let paid = purchase.accepted();
+			let valid = purchase.tokens.saturating_sub(purchase.invalid);
 			PurchaseBooks {
-				value: value_of(purchase.tokens),
-				redeemed: if paid { value_of(purchase.tokens - purchase.invalid) } else { 0 },
+				value: value_of(purchase.tokens.saturating_sub(purchase.forged)),
+				redeemed: if paid { value_of(valid) } else { 0 },
 				paid,
 			}
 		});
@@ -126,11 +137,11 @@ pub fn full_block(per_purchase: u32, invalid: &[bool]) -> Vec<SimPurchase> {
 		.enumerate()
 		.map(|(i, chunk)| {
 			let end = (i + 1) * per_purchase.max(1) as usize;
-			SimPurchase {
-				tokens: chunk.len() as u32,
-				invalid: chunk.iter().filter(|bad| **bad).count() as u32,
-				prepaid: end < invalid.len(),
-			}
+			SimPurchase::new(
+				chunk.len() as u32,
+				chunk.iter().filter(|bad| **bad).count() as u32,
+				end < invalid.len(),
+			)
 		})
 		.collect()
 }
@@ -150,10 +161,7 @@ mod tests {
 		let block = full_block(4, &flags);
 		let shape: Vec<_> = block.iter().map(|p| (p.tokens, p.invalid, p.prepaid)).collect();
 		assert_eq!(shape, vec![(4, 1, true), (4, 2, true), (2, 1, false)]);
-		assert_eq!(
-			full_block(5, &[true; 5]),
-			vec![SimPurchase { tokens: 5, invalid: 5, prepaid: false }]
-		);
+		assert_eq!(full_block(5, &[true; 5]), vec![SimPurchase::new(5, 5, false)]);
 	}
 
 	#[test]
@@ -182,12 +190,21 @@ mod tests {
 	fn a_held_purchase_with_an_invalid_token_is_rejected_and_costs_nothing() {
 		let params = TrustParams::talk(BlockSizeBounds::new(1, 100));
 		let mut user = UserBook::new(TrustProfile::Neutral, 20, params);
-		let block = [
-			SimPurchase { tokens: 20, invalid: 0, prepaid: true },
-			SimPurchase { tokens: 5, invalid: 1, prepaid: false },
-		];
+		let block = [SimPurchase::new(20, 0, true), SimPurchase::new(5, 1, false)];
 		let outcome = user.settle(&block, economics());
 		assert_eq!((outcome.held, outcome.rejected, outcome.beta), (1, 1, 1));
 		assert_eq!(outcome.risk, 20 * 900 - 20 * 1_000);
+	}
+
+	#[test]
+	fn a_forged_token_is_paid_for_by_nobody_but_still_counts_in_beta() {
+		let params = TrustParams::talk(BlockSizeBounds::new(1, 100));
+		let mut user = UserBook::new(TrustProfile::Neutral, 20, params);
+		// A prepaid purchase of 5 tokens: one double-spent, one forged.
+		let block = [SimPurchase { tokens: 5, invalid: 2, forged: 1, prepaid: true }];
+		let outcome = user.settle(&block, economics());
+		// Paid for the 4 tokens the chain knows, redeemed the 3 valid ones.
+		assert_eq!(outcome.risk, 4 * 900 - 3 * 1_000);
+		assert_eq!(outcome.beta, 2);
 	}
 }

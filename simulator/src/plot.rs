@@ -1,7 +1,7 @@
 //! Draws a [`Figure`] as a PNG: one line per profile, legend, axis labels. The font is
 //! embedded (DejaVu Sans, see `assets/DejaVuSans.LICENSE`), so no system font is needed.
 
-use crate::figures::{Figure, PROFILES};
+use crate::{figures::Figure, model::PROFILES};
 use micropay_primitives::trust::TrustProfile;
 use plotters::prelude::*;
 use std::{path::Path, sync::Once};
@@ -18,8 +18,13 @@ fn colour(profile: TrustProfile) -> RGBColor {
 	}
 }
 
-/// Writes `figure` to `path` as a 960×640 PNG.
-pub fn draw(figure: &Figure, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+/// Writes `figure` to `path` as a 960×640 PNG; the error is the plotting library's message.
+pub fn draw(figure: &Figure, path: &Path) -> Result<(), String> {
+	render(figure, path).map_err(|error| error.to_string())
+}
+
+/// [`draw`], with the plotting library's error types.
+fn render(figure: &Figure, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
 	REGISTER_FONT.call_once(|| {
 		// Registering can only fail on a malformed font, and the font is compiled in.
 		let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);

@@ -1,18 +1,20 @@
-//! Many buyers of one trust profile, each over a run of token blocks: the mean block size and
-//! the auditor's average risk per block. Every token a buyer spends is a double-spend with
-//! probability `rate`, drawn from a seeded RNG; each buyer's draws depend only on the seed
-//! and the buyer's index, so the three profiles face the same buyers (common random numbers)
-//! and differences between their curves come from the profiles alone.
+//! The talk's scenario: many buyers of one trust profile, each over a run of token blocks,
+//! with one auditor; the mean block size and the auditor's average risk per block.
+//!
+//! A buyer's block holds `W` tokens (its current block size) in purchases of
+//! `tokens_per_purchase` tokens, all prepaid but the last, which reaches `W` and is held
+//! ([`full_block`]). Every token is a double-spend with probability `rate`, drawn from the
+//! buyer's own seeded stream ([`buyer_rng`]), so the three profiles face the same buyers
+//! (common random numbers) and differences between their curves come from the profiles alone.
 
-use crate::engine::{full_block, Economics, UserBook};
-use micropay_primitives::{
-	block_size::BlockSizeBounds, trust::TrustProfile, trust_state::TrustParams,
+use crate::{
+	engine::{full_block, UserBook},
+	model::{buyer_rng, in_tokens, Model},
 };
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use sp_arithmetic::Perbill;
+use micropay_primitives::trust::TrustProfile;
+use rand::Rng;
 
-/// One population run. Every field is documented with its default in `Default`.
+/// One population run. Every field is documented with its default (see `Default`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PopulationConfig {
 	/// Buyers simulated (default 200).
@@ -21,16 +23,14 @@ pub struct PopulationConfig {
 	pub blocks: u32,
 	/// Initial block size `W_0` (default 20).
 	pub initial_size: u32,
-	/// Probability that a token is a double-spend (default 0.05).
+	/// Probability that a token a buyer spends is a double-spend (default 0.05).
 	pub rate: f64,
-	/// Auditor's withholding `rho` (default 5%).
-	pub rho: f64,
 	/// Tokens per purchase (default 5).
 	pub tokens_per_purchase: u32,
-	/// Smallest and largest block size (default 1 and 1,024, the runtime's).
-	pub bounds: BlockSizeBounds,
-	/// Seed of the RNG (default 42).
+	/// Seed of the buyers' random streams (default 42).
 	pub seed: u64,
+	/// The auditor's trust rule and withholding `rho` (default: the talk's rule, `rho` = 5%).
+	pub model: Model,
 }
 
 impl Default for PopulationConfig {
@@ -40,16 +40,12 @@ impl Default for PopulationConfig {
 			blocks: 50,
 			initial_size: 20,
 			rate: 0.05,
-			rho: 0.05,
 			tokens_per_purchase: 5,
-			bounds: BlockSizeBounds::new(1, 1_024),
 			seed: 42,
+			model: Model::default(),
 		}
 	}
 }
-
-/// Face value of a token in the simulation; risks are reported in tokens (risk / value).
-pub const TOKEN_VALUE: u128 = 1_000_000;
 
 /// Averages over every block of every buyer.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -62,26 +58,17 @@ pub struct PopulationStats {
 	pub blocks: u64,
 }
 
-/// The RNG of buyer `buyer` of a run seeded with `seed`.
-pub fn buyer_rng(seed: u64, buyer: u32) -> ChaCha8Rng {
-	let mut rng = ChaCha8Rng::seed_from_u64(seed);
-	rng.set_stream(u64::from(buyer));
-	rng
-}
-
 /// Runs `config` for buyers of `profile`.
 pub fn run(profile: TrustProfile, config: &PopulationConfig) -> PopulationStats {
-	let params = TrustParams::talk(config.bounds);
-	let economics =
-		Economics { value: TOKEN_VALUE, rho: Perbill::from_float(config.rho.clamp(0.0, 1.0)) };
+	let economics = config.model.economics();
+	let rate = config.rate.clamp(0.0, 1.0);
 	let (mut size_sum, mut risk_sum, mut blocks) = (0u64, 0i128, 0u64);
 	for buyer in 0..config.buyers {
 		let mut rng = buyer_rng(config.seed, buyer);
-		let mut user = UserBook::new(profile, config.initial_size, params);
+		let mut user = UserBook::new(profile, config.initial_size, config.model.rule);
 		for _ in 0..config.blocks {
 			let size = user.block_size();
-			let invalid: Vec<bool> =
-				(0..size).map(|_| rng.gen_bool(config.rate.clamp(0.0, 1.0))).collect();
+			let invalid: Vec<bool> = (0..size).map(|_| rng.gen_bool(rate)).collect();
 			let block = full_block(config.tokens_per_purchase, &invalid);
 			let outcome = user.settle(&block, economics);
 			size_sum += u64::from(size);
@@ -92,7 +79,7 @@ pub fn run(profile: TrustProfile, config: &PopulationConfig) -> PopulationStats 
 	let blocks_f = blocks.max(1) as f64;
 	PopulationStats {
 		mean_block_size: size_sum as f64 / blocks_f,
-		mean_risk: risk_sum as f64 / TOKEN_VALUE as f64 / blocks_f,
+		mean_risk: in_tokens(risk_sum) / blocks_f,
 		blocks,
 	}
 }
@@ -131,7 +118,10 @@ mod tests {
 
 	#[test]
 	fn risk_rises_with_the_rate_and_falls_with_the_withholding() {
-		let risk = |rate, rho| run(Neutral, &PopulationConfig { rho, ..small(rate) }).mean_risk;
+		let risk = |rate, rho| {
+			let model = Model { rho, ..Model::default() };
+			run(Neutral, &PopulationConfig { model, ..small(rate) }).mean_risk
+		};
 		assert!(risk(0.0, 0.05) < risk(0.05, 0.05));
 		assert!(risk(0.05, 0.05) < risk(0.2, 0.05));
 		assert!(risk(0.1, 0.0) > risk(0.1, 0.05));

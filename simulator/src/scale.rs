@@ -10,16 +10,19 @@
 //! on-chain transaction each. Auditor `a` profiles all its buyers with profile `a mod 3` (neutral,
 //! optimistic, pessimistic), so the run compares the profiles on one market. A share of the
 //! buyers cheat: each of their tokens is a double-spend with probability `cheater_rate`.
+//!
+//! Buyer `b` is a customer of auditor `b mod auditors`, and buyers `b` of every auditor share
+//! one random stream (`b / auditors`): each auditor faces the same buyers (same cheaters, same
+//! purchases, same double-spent tokens), so differences between auditors come from their
+//! profiles alone.
 
 use crate::{
-	engine::{Economics, SimPurchase, UserBook},
-	figures::PROFILES,
-	population::{buyer_rng, TOKEN_VALUE},
+	engine::{SimBlock, SimPurchase, UserBook},
+	model::{buyer_rng, in_tokens, Model, PROFILES},
 	progress::Progress,
 };
-use micropay_primitives::{block_size::BlockSizeBounds, trust_state::TrustParams};
 use rand::Rng;
-use sp_arithmetic::Perbill;
+use std::fmt;
 
 /// The scale scenario's parameters; defaults in `Default`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,14 +43,16 @@ pub struct ScaleConfig {
 	pub cheater_share: f64,
 	/// Double-spend probability per token of a cheater (default 0.2).
 	pub cheater_rate: f64,
-	/// Initial block size `W_0` (default 20).
+	/// Initial block size `W_0` of every buyer with every auditor (default 20).
 	pub initial_size: u32,
-	/// Ticks after which a block is submitted even if not full (default 10).
+	/// Ticks after which an open block is submitted even if it has not reached `W` (default
+	/// 10).
 	pub max_block_age: u32,
-	/// Auditors' withholding (default 5%).
-	pub rho: f64,
-	/// RNG seed (default 42).
+	/// Seed of the buyers' random streams (default 42).
 	pub seed: u64,
+	/// The auditors' trust rule and withholding `rho` (default: the talk's rule with `W` in
+	/// `[1, 1024]`, `rho` = 5%); all auditors use the same rule, with different profiles.
+	pub model: Model,
 }
 
 impl Default for ScaleConfig {
@@ -63,8 +68,8 @@ impl Default for ScaleConfig {
 			cheater_rate: 0.2,
 			initial_size: 20,
 			max_block_age: 10,
-			rho: 0.05,
 			seed: 42,
+			model: Model::default(),
 		}
 	}
 }
@@ -90,6 +95,8 @@ pub struct AuditorTotals {
 	pub net_risk: f64,
 	/// Distinct merchants paid per block, summed (payout transfers).
 	pub merchant_payouts: u64,
+	/// Block sizes `W` the blocks were built with, summed.
+	pub size_sum: u64,
 }
 
 impl AuditorTotals {
@@ -102,6 +109,90 @@ impl AuditorTotals {
 	pub fn held_share(&self) -> f64 {
 		self.held as f64 / self.purchases.max(1) as f64
 	}
+
+	/// Mean block size `W` of the blocks submitted.
+	pub fn mean_block_size(&self) -> f64 {
+		self.size_sum as f64 / self.blocks.max(1) as f64
+	}
+}
+
+/// A finished scale run: its configuration and each auditor's totals; `Display` prints the
+/// report table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+	/// What was run.
+	pub config: ScaleConfig,
+	/// One entry per auditor.
+	pub auditors: Vec<AuditorTotals>,
+}
+
+impl Report {
+	/// Runs `config` (see [`run`]).
+	pub fn new(config: ScaleConfig, progress: &Progress) -> Self {
+		Self { auditors: run(&config, progress), config }
+	}
+
+	/// All auditors' totals added up.
+	pub fn total(&self) -> AuditorTotals {
+		self.auditors.iter().fold(AuditorTotals::default(), |sum, t| AuditorTotals {
+			blocks: sum.blocks + t.blocks,
+			tokens: sum.tokens + t.tokens,
+			purchases: sum.purchases + t.purchases,
+			held: sum.held + t.held,
+			rejected: sum.rejected + t.rejected,
+			invalid: sum.invalid + t.invalid,
+			losses: sum.losses + t.losses,
+			net_risk: sum.net_risk + t.net_risk,
+			merchant_payouts: sum.merchant_payouts + t.merchant_payouts,
+			size_sum: sum.size_sum + t.size_sum,
+		})
+	}
+}
+
+impl fmt::Display for Report {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		let c = &self.config;
+		writeln!(
+			f,
+			"{} buyers, {} merchants, {} auditors, {} ticks; {:.0}% of buyers cheat at rate {}; \
+			 rho {:.0}%, W0 {}, {}",
+			c.buyers,
+			c.merchants,
+			c.auditors,
+			c.ticks,
+			c.cheater_share * 100.0,
+			c.cheater_rate,
+			c.model.rho * 100.0,
+			c.initial_size,
+			c.model.describe_rule(),
+		)?;
+		writeln!(
+			f,
+			"auditor  profile       blocks  tokens/tx  mean W  purchases  held share  rejected  \
+			 invalid  losses(tok)  net risk(tok)"
+		)?;
+		let row = |f: &mut fmt::Formatter<'_>, name: &str, profile: &str, t: &AuditorTotals| {
+			writeln!(
+				f,
+				"{name:>7}  {profile:<11}  {:>7}  {:>9.2}  {:>6.2}  {:>9}  {:>9.2}%  {:>8}  {:>7}  \
+				 {:>11.1}  {:>13.1}",
+				t.blocks,
+				t.tokens_per_transaction(),
+				t.mean_block_size(),
+				t.purchases,
+				t.held_share() * 100.0,
+				t.rejected,
+				t.invalid,
+				t.losses,
+				t.net_risk
+			)
+		};
+		for (a, totals) in self.auditors.iter().enumerate() {
+			let profile = format!("{:?}", PROFILES[a % PROFILES.len()]);
+			row(f, &a.to_string(), &profile, totals)?;
+		}
+		row(f, "all", "", &self.total())
+	}
 }
 
 /// A buyer's open block.
@@ -113,24 +204,19 @@ struct OpenBlock {
 	opened_at: u32,
 }
 
-/// Runs the scenario; returns one [`AuditorTotals`] per auditor.
-pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
+/// Runs the scenario; returns one [`AuditorTotals`] per auditor. `progress` counts buyers.
+pub fn run(config: &ScaleConfig, progress: &Progress) -> Vec<AuditorTotals> {
 	let auditors = config.auditors.max(1);
-	let params = TrustParams::talk(BlockSizeBounds::new(1, 1_024));
-	let economics =
-		Economics { value: TOKEN_VALUE, rho: Perbill::from_float(config.rho.clamp(0.0, 1.0)) };
+	let economics = config.model.economics();
 	let mut totals = vec![AuditorTotals::default(); auditors as usize];
-	let mut progress = Progress::new("scale", u64::from(config.buyers), show_progress);
 	// Buyers are independent of each other, so each runs its whole timeline in turn.
 	for buyer in 0..config.buyers {
 		let auditor = (buyer % auditors) as usize;
 		let profile = PROFILES[auditor % PROFILES.len()];
-		// Buyers `b` of every auditor share one random stream (`b / auditors`): each auditor
-		// faces the same buyers, so differences between auditors come from their profiles.
 		let mut rng = buyer_rng(config.seed, buyer / auditors);
 		let cheater = rng.gen_bool(config.cheater_share.clamp(0.0, 1.0));
 		let rate = if cheater { config.cheater_rate.clamp(0.0, 1.0) } else { 0.0 };
-		let mut user = UserBook::new(profile, config.initial_size, params);
+		let mut user = UserBook::new(profile, config.initial_size, config.model.rule);
 		let mut open = OpenBlock::default();
 		// A block that reached `W` this tick, submitted and validated at the tick's end.
 		let mut closed: Option<OpenBlock> = None;
@@ -146,7 +232,7 @@ pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
 				// purchase leaves the block under W; the purchase reaching W is held and
 				// closes the block.
 				let prepaid = closed.is_none() && open.tokens + tokens < user.block_size();
-				open.purchases.push(SimPurchase { tokens, invalid, prepaid });
+				open.purchases.push(SimPurchase::new(tokens, invalid, prepaid));
 				open.merchants.push(rng.gen_range(0..config.merchants.max(1)));
 				open.tokens += tokens;
 				if closed.is_none() && open.tokens >= user.block_size() {
@@ -166,14 +252,15 @@ pub fn run(config: &ScaleConfig, show_progress: bool) -> Vec<AuditorTotals> {
 }
 
 /// Adds a settled block to an auditor's totals.
-fn record(totals: &mut AuditorTotals, open: &OpenBlock, outcome: &crate::engine::SimBlock) {
+fn record(totals: &mut AuditorTotals, open: &OpenBlock, outcome: &SimBlock) {
 	totals.blocks += 1;
 	totals.tokens += u64::from(outcome.tokens);
 	totals.purchases += u64::from(outcome.purchases);
 	totals.held += u64::from(outcome.held);
 	totals.rejected += u64::from(outcome.rejected);
 	totals.invalid += u64::from(outcome.beta);
-	let risk = outcome.risk as f64 / TOKEN_VALUE as f64;
+	totals.size_sum += u64::from(outcome.size);
+	let risk = in_tokens(outcome.risk);
 	totals.net_risk += risk;
 	if risk > 0.0 {
 		totals.losses += risk;
@@ -215,7 +302,7 @@ mod tests {
 	#[test]
 	fn every_purchase_lands_in_one_block_and_blocks_aggregate_many_tokens() {
 		let config = small();
-		let totals = run(&config, false);
+		let totals = run(&config, &Progress::hidden());
 		assert_eq!(totals.len(), 3);
 		for auditor in &totals {
 			assert!(auditor.blocks > 0);
@@ -229,7 +316,7 @@ mod tests {
 	#[test]
 	fn without_cheaters_no_auditor_loses_and_nothing_is_rejected() {
 		let config = ScaleConfig { cheater_share: 0.0, ..small() };
-		for auditor in run(&config, false) {
+		for auditor in run(&config, &Progress::hidden()) {
 			assert_eq!((auditor.invalid, auditor.rejected), (0, 0));
 			assert_eq!(auditor.losses, 0.0);
 			assert!(auditor.net_risk < 0.0);
@@ -239,7 +326,7 @@ mod tests {
 	#[test]
 	fn the_pessimistic_auditor_loses_least_to_cheaters() {
 		let config = ScaleConfig { cheater_share: 0.2, ..small() };
-		let totals = run(&config, false);
+		let totals = run(&config, &Progress::hidden());
 		let (neutral, optimistic, pessimistic) =
 			(totals[0].losses, totals[1].losses, totals[2].losses);
 		assert!(pessimistic < neutral && neutral < optimistic, "{totals:?}");

@@ -6,7 +6,7 @@
 
 use codec::Codec;
 pub use micropay_primitives::{
-	desk::{BlockLimits, DeskPurchase, Refusal},
+	desk::{BlockLimits, ChainCheck, DeskPurchase, Refusal},
 	purchase::PurchaseId,
 	token::{TokenId, TokenStatus},
 	trust_state::UserTrust,
@@ -27,15 +27,14 @@ sp_api::decl_runtime_apis! {
 		/// Whether `token` is unknown (forged), unspent (and until when), spent or expired.
 		fn token_status(token: TokenId) -> TokenStatus;
 
-		/// Checks a purchase of `buyer` against the chain by the rules of `submit_block`
-		/// (signature, issuance, ownership, spent, expired, collateral, already settled), as
-		/// the auditor's front desk does before accepting it: its id, or why it is refused.
-		fn check_purchase(
+		/// What the auditor's front desk needs from the chain about a purchase of `buyer`, in
+		/// one call: the purchase checked by the rules of `submit_block` (signature, size,
+		/// issuance, ownership, spent, expired, collateral, already settled) — its id or why
+		/// it is refused —, the buyer's block size `W` with `auditor`, and the block bounds.
+		fn desk_check(
+			auditor: AccountId,
 			buyer: AccountId,
 			purchase: DeskPurchase<AccountId, Signature>,
-		) -> Result<PurchaseId, Refusal>;
-
-		/// The bounds of token blocks and the auditor worker's timings.
-		fn desk_limits() -> BlockLimits;
+		) -> ChainCheck;
 	}
 }

@@ -23,7 +23,8 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use micropay_primitives::desk::{
-	user_key, BlockLimits, DeskPurchase, InFlight, Refusal, Resolution, UserDesk, USERS_KEY,
+	user_key, BlockLimits, ChainCheck, DeskPurchase, InFlight, Refusal, Resolution, UserDesk,
+	USERS_KEY,
 };
 use sp_runtime::{
 	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic,
@@ -199,6 +200,27 @@ impl<T: Config> Pallet<T> {
 		match verdict.invalid.first() {
 			Some((token, reason)) => Err(Refusal::Invalid(*token, *reason)),
 			None => Ok(verdict.id),
+		}
+	}
+
+	/// Everything the front desk needs from the chain about a purchase of `buyer` handed to
+	/// `auditor`, in one runtime call (see `MicropayApi::desk_check`).
+	pub fn desk_check(
+		auditor: &T::AccountId,
+		buyer: &T::AccountId,
+		purchase: DeskPurchaseOf<T>,
+	) -> ChainCheck {
+		let limits = Self::desk_limits();
+		let size = purchase.tokens.len() as u32;
+		let verdict = if size == 0 || size > limits.max_tokens_per_purchase {
+			Err(Refusal::BadSize)
+		} else {
+			Self::check_purchase(buyer, purchase)
+		};
+		ChainCheck {
+			verdict,
+			block_size: Self::user_trust(auditor, buyer).state.block_size,
+			limits,
 		}
 	}
 }

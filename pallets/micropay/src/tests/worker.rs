@@ -193,3 +193,22 @@ fn the_desk_check_applies_the_chain_rules_to_one_purchase() {
 		);
 	});
 }
+
+#[test]
+fn the_desk_check_reports_the_verdict_the_block_size_and_the_limits_in_one_call() {
+	use micropay_primitives::desk::Refusal;
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 20, 10, 500);
+		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
+		let (_, id) = Micropay::purchase_payload(&buyer(), &good);
+		let check = Micropay::desk_check(&auditor(), &buyer(), desk_form(&good));
+		assert_eq!(check.verdict, Ok(id));
+		assert_eq!(check.block_size, MaxBlockTokens::get()); // the mock's default W_0
+		assert_eq!(check.limits, Micropay::desk_limits());
+		let too_big = DeskPurchase { tokens: tokens(batch, 0, 17), ..desk_form(&good) };
+		assert_eq!(
+			Micropay::desk_check(&auditor(), &buyer(), too_big).verdict,
+			Err(Refusal::BadSize)
+		);
+	});
+}
