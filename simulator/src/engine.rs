@@ -57,6 +57,8 @@ pub struct SimBlock {
 	pub trust: TrustValue,
 	/// The user's next block size.
 	pub next_size: u32,
+	/// Whether a recovery step raised it (only with a recovery rule).
+	pub recovered: bool,
 	/// Payouts minus redemptions (smallest units); negative is the auditor's gain.
 	pub risk: i128,
 	/// Purchases in the block.
@@ -119,6 +121,7 @@ impl UserBook {
 			gamma: outcome.gamma,
 			trust: outcome.trust,
 			next_size: outcome.next_size,
+			recovered: outcome.recovered,
 			risk,
 			purchases: purchases.len() as u32,
 			held: purchases.iter().filter(|purchase| !purchase.prepaid).count() as u32,
