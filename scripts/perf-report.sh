@@ -8,13 +8,5 @@
 # are not those of an unoptimized debug build. Set MICROPAY_NODE to use another binary, and
 # PERF_LOAD_SECONDS (default 75) for the load's length.
 set -euo pipefail
-requested_node="${MICROPAY_NODE:-}"
-source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$MICROPAY_ROOT/scripts/setup.sh"
-cd "$MICROPAY_ROOT"
-if [ -z "$requested_node" ]; then
-	cargo build --release --locked -p micropay-node --features runtime-benchmarks
-	export MICROPAY_NODE="$CARGO_TARGET_DIR/release/micropay-node"
-fi
-cd scripts
+source "$(dirname "${BASH_SOURCE[0]}")/lib/release-node.sh"
 exec node perf/report.mjs
