@@ -7,7 +7,8 @@
 //! neither side can lose or duplicate an entry, and a crash loses nothing written.
 //!
 //! Life of a purchase: admitted as **prepaid** (the merchant delivers now) while it leaves the
-//! buyer's open block under `W` and no block of the buyer awaits validation, else **held**
+//! buyer's open block under `W`, fits in one token block with the purchases before it, and
+//! no block of the buyer awaits validation, else **held**
 //! (the merchant waits); the offchain worker submits the open block once it reaches `W` or
 //! has waited long enough (it is then **in flight**, with its on-chain sequence number), and
 //! once the chain's sequence passed it, every purchase of it is **settled** or **rejected**.
@@ -214,7 +215,10 @@ impl<AccountId: Clone, Signature: Clone> UserDesk<AccountId, Signature> {
 			return Decision::Reject(Refusal::DeskFull);
 		}
 		let tokens_after = self.open_tokens().saturating_add(size);
-		purchase.prepaid = self.in_flight.is_none() && tokens_after < w;
+		// A promise must fit in the block being built, or it could meet a smaller `W` in
+		// the next one: so also fewer purchases than a block holds.
+		let fits = (self.open.len() as u32) < limits.max_purchases;
+		purchase.prepaid = self.in_flight.is_none() && tokens_after < w && fits;
 		if self.open.is_empty() {
 			self.opened_at = now;
 		}
@@ -413,10 +417,16 @@ mod tests {
 		for id in 0..5 {
 			desk.admit(purchase(id, &[u32::from(id) * 2, u32::from(id) * 2 + 1]), 100, 0, &LIMITS);
 		}
+		// Only as many promises as one block holds: the 4th and 5th purchases wait, so no
+		// prepaid purchase is left for a next block whose W may be smaller.
+		assert_eq!(desk.status(&[2; 32]), Some(PurchaseStatus::Delivered));
+		assert_eq!(desk.status(&[3; 32]), Some(PurchaseStatus::Waiting));
 		assert!(!desk.block_due(100, 4, &LIMITS));
 		assert!(desk.block_due(100, 5, &LIMITS), "waited max_age blocks");
 		let block = desk.take_block(0, 5, &LIMITS);
 		assert_eq!(block.purchases.len(), 3, "max_purchases");
+		assert!(block.purchases.iter().all(|purchase| purchase.prepaid));
 		assert_eq!(desk.open.len(), 2);
+		assert!(desk.open.iter().all(|purchase| !purchase.prepaid));
 	}
 }

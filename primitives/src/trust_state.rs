@@ -248,4 +248,32 @@ pub struct UserTrust {
 	pub state: TrustState,
 	/// Sum of the risks of the user's blocks (paid out − redeemed); negative is a gain.
 	pub risk: i128,
+	/// The user's next block may hold a prepaid purchase only while, with it, the block has
+	/// fewer tokens than this. It is `W` after every block; when the auditor changes the
+	/// user's profile it becomes the larger of the old limit and the new `W_0`, so purchases
+	/// the auditor already promised under the old `W` still settle as prepaid.
+	pub prepaid_limit: u32,
+}
+
+impl UserTrust {
+	/// A user's first record: `state`, no risk, prepaid purchases up to its block size.
+	pub fn new(state: TrustState) -> Self {
+		Self { prepaid_limit: state.block_size, state, risk: 0 }
+	}
+
+	/// Restarts trust with `state` (a new profile and `W_0`); risk is kept and the prepaid
+	/// limit never shrinks before the next block.
+	pub fn restart(&mut self, state: TrustState) {
+		self.prepaid_limit = self.prepaid_limit.max(state.block_size);
+		self.state = state;
+	}
+
+	/// Applies a settled block with `invalid` invalid tokens and `risk` (see
+	/// [`TrustState::apply_block`]); the prepaid limit becomes the new `W`.
+	pub fn apply_block(&mut self, invalid: u32, risk: i128, params: &TrustParams) -> BlockOutcome {
+		let outcome = self.state.apply_block(invalid, params);
+		self.risk = self.risk.saturating_add(risk);
+		self.prepaid_limit = self.state.block_size;
+		outcome
+	}
 }

@@ -6,7 +6,7 @@ use micropay_primitives::{
 	recent_invalid::RECENT_BLOCKS,
 	reference,
 	trust::{initial_trust, trust, TrustProfile},
-	trust_state::{GammaMode, Recovery, TrustParams, TrustState},
+	trust_state::{GammaMode, Recovery, TrustParams, TrustState, UserTrust},
 };
 use proptest::prelude::*;
 
@@ -298,4 +298,27 @@ proptest! {
 			prop_assert!(outcome.next_size >= 1);
 		}
 	}
+}
+
+#[test]
+fn the_prepaid_limit_survives_a_lowered_profile_until_the_next_block() {
+	let params = talk();
+	let mut record = UserTrust::new(TrustState::new(TrustProfile::Neutral, 20, &params));
+	assert_eq!((record.prepaid_limit, record.risk), (20, 0));
+
+	// The auditor lowers W to 5: purchases it promised under W = 20 must still settle.
+	record.restart(TrustState::new(TrustProfile::Pessimistic, 5, &params));
+	assert_eq!((record.state.block_size, record.prepaid_limit), (5, 20));
+	// Raised above the old limit, the limit follows (the desk promises against the new W).
+	record.restart(TrustState::new(TrustProfile::Optimistic, 30, &params));
+	assert_eq!((record.state.block_size, record.prepaid_limit), (30, 30));
+	record.restart(TrustState::new(TrustProfile::Neutral, 8, &params));
+	assert_eq!(record.prepaid_limit, 30);
+
+	// The next block brings the limit back to the new W, and adds its risk.
+	let outcome = record.apply_block(1, -7, &params);
+	assert_eq!(record.state.block_size, outcome.next_size);
+	assert_eq!(record.prepaid_limit, outcome.next_size);
+	assert!(outcome.next_size < 8);
+	assert_eq!(record.risk, -7);
 }

@@ -480,7 +480,8 @@ pub mod pallet {
 		/// A purchase holds no token.
 		EmptyPurchase,
 		/// A purchase marked prepaid brings the block to the user's block size `W` or beyond:
-		/// it should have been held.
+		/// it should have been held. (If the auditor lowered `W` since the user's last block,
+		/// the old `W` still bounds that user's next block, so earlier promises settle.)
 		PrepaidBeyondBlockSize,
 		/// The block size is outside `[MinBlockTokens, MaxBlockTokens]`.
 		BlockSizeOutOfBounds,

@@ -57,8 +57,8 @@ impl<T: Config> Pallet<T> {
 		purchases: BlockPurchases<T>,
 	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
-		let size = Self::user_trust(&auditor, &user).state.block_size;
-		Self::ensure_well_formed(&purchases, size)?;
+		let prepaid_limit = Self::user_trust(&auditor, &user).prepaid_limit;
+		Self::ensure_well_formed(&purchases, prepaid_limit)?;
 		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 
@@ -79,18 +79,22 @@ impl<T: Config> Pallet<T> {
 		Ok(summary)
 	}
 
-	/// Rejects a malformed block before any token is looked at. `size` is the user's block
-	/// size `W`: a purchase may be prepaid only if the block, with it, still holds fewer than
-	/// `W` tokens (the purchase that reaches `W` is held, so `W = 1` holds every purchase).
-	/// Held purchases may come anywhere, e.g. first: those that arrived while the user's
-	/// previous block was being validated.
-	fn ensure_well_formed(purchases: &BlockPurchases<T>, size: u32) -> DispatchResult {
+	/// Rejects a malformed block before any token is looked at. `prepaid_limit` is the user's
+	/// block size `W` (or, if the auditor lowered `W` since the user's last block, the `W`
+	/// its promises were made under: [`crate::UserTrust::prepaid_limit`]): a purchase may be prepaid
+	/// only if the block, with it, still holds fewer tokens (the purchase that reaches `W` is
+	/// held, so `W = 1` holds every purchase). Held purchases may come anywhere, e.g. first:
+	/// those that arrived while the user's previous block was being validated.
+	fn ensure_well_formed(purchases: &BlockPurchases<T>, prepaid_limit: u32) -> DispatchResult {
 		ensure!(!purchases.is_empty(), Error::<T>::EmptyBlock);
 		let mut tokens = 0u32;
 		for purchase in purchases {
 			ensure!(!purchase.tokens.is_empty(), Error::<T>::EmptyPurchase);
 			tokens = tokens.saturating_add(purchase.tokens.len() as u32);
-			ensure!(!purchase.prepaid || tokens < size, Error::<T>::PrepaidBeyondBlockSize);
+			ensure!(
+				!purchase.prepaid || tokens < prepaid_limit,
+				Error::<T>::PrepaidBeyondBlockSize
+			);
 		}
 		ensure!(tokens <= T::MaxBlockTokens::get(), Error::<T>::TooManyTokens);
 		Ok(())

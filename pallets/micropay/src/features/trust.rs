@@ -23,17 +23,18 @@ impl<T: Config> Pallet<T> {
 
 	/// The trust record of `user` with `auditor` (the default one if none is stored).
 	pub fn user_trust(auditor: &T::AccountId, user: &T::AccountId) -> UserTrust {
-		Trust::<T>::get(auditor, user).unwrap_or_else(|| UserTrust {
-			state: TrustState::new(
+		Trust::<T>::get(auditor, user).unwrap_or_else(|| {
+			UserTrust::new(TrustState::new(
 				TrustProfile::Neutral,
 				T::DefaultBlockTokens::get(),
 				&Self::trust_params(),
-			),
-			risk: 0,
+			))
 		})
 	}
 
-	/// Sets `user`'s profile and `W_0` for `auditor`; trust restarts, risk is kept.
+	/// Sets `user`'s profile and `W_0` for `auditor`; trust restarts, risk is kept, and
+	/// purchases already promised under the old `W` may still be prepaid in the next block
+	/// ([`UserTrust::restart`]).
 	pub(crate) fn do_set_trust_profile(
 		auditor: T::AccountId,
 		user: T::AccountId,
@@ -45,9 +46,9 @@ impl<T: Config> Pallet<T> {
 			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
 			Error::<T>::BlockSizeOutOfBounds
 		);
-		let risk = Trust::<T>::get(&auditor, &user).map_or(0, |record| record.risk);
-		let state = TrustState::new(profile, initial_size, &Self::trust_params());
-		Trust::<T>::insert(&auditor, &user, UserTrust { state, risk });
+		let mut record = Self::user_trust(&auditor, &user);
+		record.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
+		Trust::<T>::insert(&auditor, &user, record);
 		Self::deposit_event(Event::TrustProfileSet { auditor, user, profile, initial_size });
 		Ok(())
 	}
@@ -60,8 +61,8 @@ impl<T: Config> Pallet<T> {
 		summary: &BlockSummary<BalanceOf<T>>,
 	) {
 		let mut record = Self::user_trust(&auditor, &user);
-		let outcome = record.state.apply_block(summary.invalid.total(), &Self::trust_params());
-		record.risk = record.risk.saturating_add(summary.risk);
+		let outcome =
+			record.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
 		let (profile, user_risk) = (record.state.profile, record.risk);
 		Trust::<T>::insert(&auditor, &user, record);
 		let auditor_risk = AuditorRisk::<T>::mutate(&auditor, |risk| {

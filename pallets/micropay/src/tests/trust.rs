@@ -187,25 +187,64 @@ fn a_purchase_that_reaches_the_block_size_cannot_be_prepaid() {
 			3
 		));
 		let batch = issue(&buyer(), 8, 10, 500);
+		// A first clean block under W = 3 (all held); from now on W = 3 bounds promises.
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 4, 3), false)]
+		));
+		assert_eq!(Micropay::user_trust(&auditor(), &buyer()).prepaid_limit, 3);
 		// 2 tokens, then 1 more reaches W = 3: that one must be held.
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true),
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 1), true),
 		];
-		assert_noop!(submit(0, block), Error::<Test>::PrepaidBeyondBlockSize);
+		assert_noop!(submit(1, block), Error::<Test>::PrepaidBeyondBlockSize);
 		// Held purchases may come first (they waited on the previous block); a prepaid one
 		// after them still has to leave the block under W.
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false),
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 1), true),
 		];
-		assert_noop!(submit(0, block), Error::<Test>::PrepaidBeyondBlockSize);
+		assert_noop!(submit(1, block), Error::<Test>::PrepaidBeyondBlockSize);
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false),
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 1, 1), true),
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 2), false),
 		];
-		assert_ok!(submit(0, block));
+		assert_ok!(submit(1, block));
+	});
+}
+
+#[test]
+fn promises_made_before_the_auditor_lowers_w_still_settle_as_prepaid() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 24, 10, 500);
+		let merchant_before = Balances::free_balance(merchant());
+		// Under the default W (the mock's 64), the desk promised 12 + 12 tokens...
+		let promised = vec![
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 12), true),
+			purchase(&buyer_pair(), &merchant(), tokens(batch, 12, 12), true),
+		];
+		// ...then the auditor lowers the buyer's W to 4 before the block went out.
+		assert_ok!(Micropay::set_trust_profile(
+			RuntimeOrigin::signed(auditor()),
+			buyer(),
+			TrustProfile::Pessimistic,
+			4
+		));
+		let record = Micropay::user_trust(&auditor(), &buyer());
+		assert_eq!((record.state.block_size, record.prepaid_limit), (4, 64));
+		assert_ok!(submit(0, promised));
+		// Both merchants' promises are paid: 24 tokens × 10 × (1 − 10%).
+		assert_eq!(Balances::free_balance(merchant()), merchant_before + 216);
+		// From the next block on, the new W bounds prepaid purchases again.
+		let record = Micropay::user_trust(&auditor(), &buyer());
+		assert_eq!((record.state.block_size, record.prepaid_limit), (4, 4));
+		let batch = issue(&buyer(), 4, 10, 500);
+		assert_noop!(
+			submit(1, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 4), true)]),
+			Error::<Test>::PrepaidBeyondBlockSize
+		);
 	});
 }
 
