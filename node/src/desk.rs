@@ -1,28 +1,38 @@
 //! The auditor's front desk: JSON-RPC methods a merchant calls with a buyer's signed purchase.
 //!
-//! `micropay_submitPurchase` answers at once: `deliver` (prepaid: the block is under building),
-//! `wait` (held: the merchant waits for the chain) or `reject` with the reason. Before
-//! accepting, the desk checks the purchase against the chain at the best block (signature,
-//! issuance, ownership, spent, expired, collateral, already settled, and the buyer's `W`: one
-//! call of the runtime API `MicropayApi::desk_check`, the same rules as `submit_block`) and
-//! against the auditor's
-//! own pending purchases (a token already waiting with another merchant is a double-spend, the
-//! same purchase twice is a double-sell). Accepted purchases go to the node's persistent
-//! offchain storage (`micropay_primitives::desk`), where the pallet's offchain worker forms
-//! token blocks from them; every update is one compare-and-set of a whole record, retried on
-//! conflict, so concurrent calls and the worker never lose or duplicate an entry.
-//! `micropay_purchaseStatus` reports what became of a purchase.
+//! `micropay_submitPurchase` answers at once: `deliver` (prepaid: the token block is being
+//! built) with a **receipt** signed by the auditor key, `wait` (held: the merchant waits for
+//! the chain) or `reject` with the reason. The desk serves the auditor chosen by the rule its
+//! offchain worker shares (`MicropayApi::desk_auditor`: the smallest of the node's `mpau` keys
+//! that is a registered auditor) and answers only while that auditor is active. Each attempt
+//! reads the buyer's desk record, then the chain at the best block (one call of
+//! `MicropayApi::desk_check`: the purchase by the rules of `submit_block`, tokens expiring
+//! within the desk's horizon, the buyer's `W`, the amount due, the auditor's cover), decides,
+//! and writes the record by compare-and-set; a conflict (the worker resolved a token block
+//! meanwhile) retries with fresh chain state, so `W` and the in-flight state are read
+//! together with the admission. The pending set catches a token already waiting with another
+//! merchant (double-spend) or the same purchase twice (double-sell). A receipt is given only
+//! while the auditor's outstanding promises stay within its bond and free balance; otherwise
+//! the purchase is held.
+//!
+//! Accepted purchases live in the node's persistent offchain storage
+//! (`micropay_primitives::desk`), where the offchain worker forms token blocks from them; the
+//! index from purchase id to buyer is written only for admitted purchases and collected when
+//! the buyer's record forgets them. `micropay_purchaseStatus` reports what became of a
+//! purchase, with its receipt; `micropay_exposure` the promises outstanding.
 
 use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use micropay_primitives::{
 	desk::{
-		purchase_key, user_key, BlockLimits, Decision, DeskPurchase, PurchaseStatus, Refusal,
-		Resolution, UserDesk, MAX_USERS, USERS_KEY,
+		exposure, purchase_key, settle_horizon, user_key, AuditorCover, ChainCheck, Decision,
+		DeskPurchase, Promise, PurchaseStatus, Refusal, Resolution, UserDesk, MAX_USERS,
+		PROMISED_KEY, RELEASED_KEY, USERS_KEY,
 	},
+	purchase::{Receipt, SignedPurchase},
 	token::TokenId,
 };
-use micropay_runtime::{opaque::Block, AccountId, Signature};
+use micropay_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Signature};
 use pallet_micropay::crypto::AUDITOR_KEY_TYPE;
 use pallet_micropay_runtime_api::MicropayApi;
 use serde::{Deserialize, Serialize};
@@ -52,13 +62,35 @@ pub struct PurchaseRequest {
 	pub buyer: AccountId,
 	/// The merchant to pay (SS58).
 	pub merchant: AccountId,
+	/// The auditor the buyer signed the purchase for (SS58): this desk's.
+	pub auditor: AccountId,
 	/// Hash of the item information.
 	pub item: H256,
 	/// Creation time given by the buyer.
 	pub created_at: u64,
 	/// The tokens paying for it.
 	pub tokens: Vec<TokenJson>,
-	/// The buyer's sr25519 signature over the purchase's signing payload (64 bytes, hex).
+	/// The buyer's sr25519 signature over the purchase's signing payload, plain or wrapped
+	/// in `<Bytes>…</Bytes>` as browser wallets sign (64 bytes, hex).
+	pub signature: Bytes,
+}
+
+/// The auditor's signed promise behind `deliver`; a merchant claims it on chain with
+/// `micropay.claimReceipt` if the purchase is not paid by `deadline`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptJson {
+	/// The purchase id.
+	pub purchase_id: H256,
+	/// The merchant owed.
+	pub merchant: AccountId,
+	/// The auditor that promised.
+	pub auditor: AccountId,
+	/// The amount due, in the smallest unit (a decimal string: it may exceed 2^53).
+	pub amount: String,
+	/// The last block by which the purchase must be settled.
+	pub deadline: BlockNumber,
+	/// The auditor's sr25519 signature over the receipt's signing payload (hex).
 	pub signature: Bytes,
 }
 
@@ -74,6 +106,8 @@ pub struct DeskAnswer {
 	pub reason: Option<String>,
 	/// The token the rejection is about, if any.
 	pub token: Option<TokenJson>,
+	/// The signed receipt, with `deliver`.
+	pub receipt: Option<ReceiptJson>,
 	/// Time the desk took to decide, in microseconds (network excluded).
 	pub desk_micros: u64,
 }
@@ -88,19 +122,41 @@ pub struct StatusAnswer {
 	pub seq: Option<u32>,
 	/// The chain's reason, for a rejected purchase.
 	pub reason: Option<String>,
+	/// The receipt given with `deliver`, while the purchase is pending.
+	pub receipt: Option<ReceiptJson>,
+}
+
+/// The auditor's promises outstanding against what backs them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExposureAnswer {
+	/// The auditor this desk serves.
+	pub auditor: AccountId,
+	/// Receipts given and not yet resolved on chain (smallest unit, decimal string).
+	pub outstanding: String,
+	/// Its bond on hold (decimal string).
+	pub bond: String,
+	/// Its free balance (decimal string).
+	pub free: String,
+	/// Whether it is active (the desk makes promises only then).
+	pub active: bool,
 }
 
 /// The front desk's JSON-RPC methods.
 #[rpc(server, namespace = "micropay")]
 pub trait DeskApi {
-	/// Hands a buyer's signed purchase to this node's auditor; answers `deliver`, `wait` or
-	/// `reject` with the reason.
+	/// Hands a buyer's signed purchase to this node's auditor; answers `deliver` (with a
+	/// signed receipt), `wait` or `reject` with the reason.
 	#[method(name = "submitPurchase", blocking)]
 	fn submit_purchase(&self, purchase: PurchaseRequest) -> RpcResult<DeskAnswer>;
 
 	/// What became of purchase `id`, or null if this desk does not know it.
 	#[method(name = "purchaseStatus", blocking)]
 	fn purchase_status(&self, id: H256) -> RpcResult<Option<StatusAnswer>>;
+
+	/// The promises this desk's auditor has outstanding, beside its bond and free balance.
+	#[method(name = "exposure", blocking)]
+	fn exposure(&self) -> RpcResult<ExposureAnswer>;
 }
 
 /// The desk: the chain client, the offchain database and the auditor key.
@@ -129,8 +185,34 @@ fn token_json(token: TokenId) -> TokenJson {
 	TokenJson { batch: token.batch, index: token.index }
 }
 
+/// The receipt for `id` as JSON, with `promise`'s terms.
+fn receipt_json(
+	id: [u8; 32],
+	merchant: &AccountId,
+	auditor: &AccountId,
+	promise: &Promise<Signature>,
+) -> ReceiptJson {
+	let signature = match &promise.signature {
+		Signature::Sr25519(signature) => Bytes(signature.0.to_vec()),
+		other => Bytes(other.encode()),
+	};
+	ReceiptJson {
+		purchase_id: H256(id),
+		merchant: merchant.clone(),
+		auditor: auditor.clone(),
+		amount: promise.amount.to_string(),
+		deadline: promise.deadline,
+		signature,
+	}
+}
+
 /// The answer for a decision taken after `started`.
-fn answer(decision: Decision, id: Option<[u8; 32]>, started: Instant) -> DeskAnswer {
+fn answer(
+	decision: Decision,
+	id: Option<[u8; 32]>,
+	receipt: Option<ReceiptJson>,
+	started: Instant,
+) -> DeskAnswer {
 	let (name, reason, token) = match decision {
 		Decision::Deliver => ("deliver", None, None),
 		Decision::Wait => ("wait", None, None),
@@ -138,6 +220,9 @@ fn answer(decision: Decision, id: Option<[u8; 32]>, started: Instant) -> DeskAns
 			let (reason, token) = match refusal {
 				Refusal::Invalid(token, reason) => (format!("{reason:?}"), Some(token_json(token))),
 				Refusal::DoubleSpent(token) => ("DoubleSpent".to_string(), Some(token_json(token))),
+				Refusal::ExpiresTooSoon(token) => {
+					("ExpiresTooSoon".to_string(), Some(token_json(token)))
+				},
 				other => (format!("{other:?}"), None),
 			};
 			("reject", Some(reason), token)
@@ -148,8 +233,13 @@ fn answer(decision: Decision, id: Option<[u8; 32]>, started: Instant) -> DeskAns
 		purchase_id: id.map(H256),
 		reason,
 		token,
+		receipt: if name == "deliver" { receipt } else { None },
 		desk_micros: started.elapsed().as_micros() as u64,
 	}
+}
+
+fn reject(refusal: Refusal, id: Option<[u8; 32]>, started: Instant) -> DeskAnswer {
+	answer(Decision::Reject(refusal), id, None, started)
 }
 
 impl<C, S> Desk<C, S>
@@ -158,97 +248,175 @@ where
 	C::Api: MicropayApi<Block, AccountId, Signature>,
 	S: OffchainStorage + 'static,
 {
-	/// The auditor this desk serves: the node's first auditor (`mpau`) key.
-	fn auditor(&self) -> RpcResult<AccountId> {
-		self.keystore
+	/// The auditor this desk serves, by the rule the worker shares; `None` when no key of
+	/// this node is a registered auditor.
+	fn auditor(&self) -> RpcResult<Option<AccountId>> {
+		let candidates: Vec<AccountId> = self
+			.keystore
 			.sr25519_public_keys(AUDITOR_KEY_TYPE)
-			.first()
+			.into_iter()
 			.map(|public| AccountId::from(public.0))
-			.ok_or_else(|| internal("this node has no auditor key (key type mpau)"))
+			.collect();
+		if candidates.is_empty() {
+			return Ok(None);
+		}
+		let best = self.client.info().best_hash;
+		self.client.runtime_api().desk_auditor(best, candidates).map_err(internal)
+	}
+
+	fn read_u128(&self, key: &[u8]) -> u128 {
+		self.storage
+			.get(STORAGE_PREFIX, key)
+			.and_then(|bytes| u128::decode(&mut &bytes[..]).ok())
+			.unwrap_or(0)
+	}
+
+	/// Receipts given and not yet resolved.
+	fn outstanding(&self) -> u128 {
+		exposure(self.read_u128(PROMISED_KEY), self.read_u128(RELEASED_KEY))
+	}
+
+	/// Adds `amount` to the total promised (compare-and-set, retried).
+	fn add_promised(&self, amount: u128) {
+		let mut storage = self.storage.clone();
+		loop {
+			let old = storage.get(STORAGE_PREFIX, PROMISED_KEY);
+			let total = old
+				.as_deref()
+				.and_then(|mut bytes| u128::decode(&mut bytes).ok())
+				.unwrap_or(0)
+				.saturating_add(amount);
+			if storage.compare_and_set(
+				STORAGE_PREFIX,
+				PROMISED_KEY,
+				old.as_deref(),
+				&total.encode(),
+			) {
+				return;
+			}
+		}
+	}
+
+	/// The receipt for purchase `id` if the auditor's cover allows one more promise.
+	fn promise(
+		&self,
+		auditor: &AccountId,
+		id: [u8; 32],
+		merchant: &AccountId,
+		check: &ChainCheck,
+		now: BlockNumber,
+	) -> RpcResult<Option<Promise<Signature>>> {
+		if self.outstanding().saturating_add(check.amount_due) > check.cover {
+			return Ok(None);
+		}
+		let deadline = now.saturating_add(settle_horizon(&check.limits));
+		let receipt: Receipt<AccountId, Balance, BlockNumber> = Receipt {
+			purchase: id,
+			merchant: merchant.clone(),
+			auditor: auditor.clone(),
+			amount: check.amount_due,
+			deadline,
+		};
+		let genesis = self.client.info().genesis_hash;
+		let public = sr25519::Public::from_raw(auditor.clone().into());
+		let signature = self
+			.keystore
+			.sr25519_sign(AUDITOR_KEY_TYPE, &public, &receipt.signing_payload(&genesis))
+			.map_err(internal)?
+			.ok_or_else(|| internal("the auditor key cannot sign"))?;
+		Ok(Some(Promise { amount: check.amount_due, deadline, signature: signature.into() }))
 	}
 
 	/// Decides on `request` and records an accepted purchase.
 	fn decide(&self, request: PurchaseRequest) -> RpcResult<DeskAnswer> {
 		let started = Instant::now();
-		let auditor = self.auditor()?;
+		let Some(auditor) = self.auditor()? else {
+			return Ok(reject(Refusal::AuditorInactive, None, started));
+		};
 		let signature = sr25519::Signature::try_from(&request.signature[..])
 			.map_err(|_| invalid_params("signature must be 64 bytes (sr25519)"))?;
-		let purchase = DeskPurchase {
-			id: [0; 32],
-			merchant: request.merchant,
+		let signed = SignedPurchase {
+			merchant: request.merchant.clone(),
+			auditor: request.auditor.clone(),
 			item: request.item.0,
 			created_at: request.created_at,
 			tokens: request.tokens.iter().map(|t| TokenId::new(t.batch, t.index)).collect(),
 			signature: Signature::Sr25519(signature),
-			prepaid: false,
 		};
-		let best = self.client.info();
-		let check = self
-			.client
-			.runtime_api()
-			.desk_check(best.best_hash, auditor, request.buyer.clone(), purchase.clone())
-			.map_err(internal)?;
-		let id = match check.verdict {
-			Ok(id) => id,
-			Err(refusal) => return Ok(answer(Decision::Reject(refusal), None, started)),
-		};
-		if !self.register_buyer(&request.buyer)? {
-			return Ok(answer(Decision::Reject(Refusal::DeskFull), Some(id), started));
+		let buyer = request.buyer;
+		if !self.has_room_for(&buyer)? {
+			return Ok(reject(Refusal::DeskFull, None, started));
 		}
-		self.storage.clone().set(STORAGE_PREFIX, &purchase_key(&id), &request.buyer.encode());
-		let purchase = DeskPurchase { id, ..purchase };
-		let decision = self.admit(
-			&request.buyer,
-			purchase,
-			check.block_size,
-			best.best_number,
-			&check.limits,
-		)?;
-		Ok(answer(decision, Some(id), started))
+		let key = user_key(&buyer);
+		let mut storage = self.storage.clone();
+		let (decision, id, promise) = loop {
+			// The record first, then the chain: if the worker resolves a token block after
+			// this read, the write below fails and the next attempt sees the new `W`.
+			let old = storage.get(STORAGE_PREFIX, &key);
+			let mut desk = Self::decode_desk(old.as_deref())?;
+			let best = self.client.info();
+			let check = self
+				.client
+				.runtime_api()
+				.desk_check(best.best_hash, auditor.clone(), buyer.clone(), signed.clone())
+				.map_err(internal)?;
+			let id = match check.verdict {
+				Ok(id) => id,
+				Err(refusal) => return Ok(reject(refusal, None, started)),
+			};
+			let promise =
+				self.promise(&auditor, id, &request.merchant, &check, best.best_number)?;
+			let entry =
+				DeskPurchase { id, purchase: signed.clone(), prepaid: false, promise: None };
+			let decision =
+				desk.admit(entry, check.block_size, best.best_number, &check.limits, promise);
+			if let Decision::Reject(refusal) = decision {
+				return Ok(reject(refusal, Some(id), started));
+			}
+			if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
+				let kept = desk.pending_purchase(&id).and_then(|p| p.promise.clone());
+				break (decision, id, kept);
+			}
+		};
+		storage.set(STORAGE_PREFIX, &purchase_key(&id), &buyer.encode());
+		self.register_buyer(&buyer)?;
+		let receipt = promise.map(|promise| {
+			self.add_promised(promise.amount);
+			receipt_json(id, &request.merchant, &auditor, &promise)
+		});
+		Ok(answer(decision, Some(id), receipt, started))
 	}
 
-	/// Adds `buyer` to the worker's list; `false` if the list is full.
-	fn register_buyer(&self, buyer: &AccountId) -> RpcResult<bool> {
+	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {
+		let old = self.storage.get(STORAGE_PREFIX, USERS_KEY);
+		let users = match &old {
+			Some(bytes) => {
+				Decode::decode(&mut &bytes[..]).map_err(|_| internal("corrupt desk buyer list"))?
+			},
+			None => Vec::new(),
+		};
+		Ok((old, users))
+	}
+
+	/// Whether the worker's list has room for `buyer` (or holds it already).
+	fn has_room_for(&self, buyer: &AccountId) -> RpcResult<bool> {
+		let (_, users) = self.users()?;
+		Ok(users.len() < MAX_USERS || users.contains(buyer))
+	}
+
+	/// Puts `buyer` on the worker's list, after its purchase was admitted (the worker takes
+	/// idle buyers off the list, then re-reads their record, so one of the two sees the
+	/// other's write). May pass `MAX_USERS` by the requests in flight.
+	fn register_buyer(&self, buyer: &AccountId) -> RpcResult<()> {
 		let mut storage = self.storage.clone();
 		loop {
-			let old = storage.get(STORAGE_PREFIX, USERS_KEY);
-			let mut users: Vec<AccountId> = match &old {
-				Some(bytes) => Decode::decode(&mut &bytes[..])
-					.map_err(|_| internal("corrupt desk buyer list"))?,
-				None => Vec::new(),
-			};
+			let (old, mut users) = self.users()?;
 			if users.contains(buyer) {
-				return Ok(true);
-			}
-			if users.len() >= MAX_USERS {
-				return Ok(false);
+				return Ok(());
 			}
 			users.push(buyer.clone());
 			if storage.compare_and_set(STORAGE_PREFIX, USERS_KEY, old.as_deref(), &users.encode()) {
-				return Ok(true);
-			}
-		}
-	}
-
-	/// Admits `purchase` into `buyer`'s desk record (compare-and-set, retried on conflict).
-	fn admit(
-		&self,
-		buyer: &AccountId,
-		purchase: DeskPurchase<AccountId, Signature>,
-		w: u32,
-		now: u32,
-		limits: &BlockLimits,
-	) -> RpcResult<Decision> {
-		let key = user_key(buyer);
-		let mut storage = self.storage.clone();
-		loop {
-			let old = storage.get(STORAGE_PREFIX, &key);
-			let mut desk = Self::decode_desk(old.as_deref())?;
-			let decision = desk.admit(purchase.clone(), w, now, limits);
-			if matches!(decision, Decision::Reject(_))
-				|| storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode())
-			{
-				return Ok(decision);
+				return Ok(());
 			}
 		}
 	}
@@ -269,21 +437,39 @@ where
 		};
 		let buyer = AccountId::decode(&mut &buyer[..]).map_err(|_| internal("corrupt index"))?;
 		let desk = Self::decode_desk(storage.get(STORAGE_PREFIX, &user_key(&buyer)).as_deref())?;
+		let receipt = desk.pending_purchase(&id.0).and_then(|pending| {
+			let promise = pending.promise.as_ref()?;
+			Some(receipt_json(id.0, &pending.purchase.merchant, &pending.purchase.auditor, promise))
+		});
+		let plain = |status| StatusAnswer { status, seq: None, reason: None, receipt: None };
 		Ok(desk.status(&id.0).map(|status| match status {
-			PurchaseStatus::Delivered => {
-				StatusAnswer { status: "delivered", seq: None, reason: None }
-			},
-			PurchaseStatus::Waiting => StatusAnswer { status: "waiting", seq: None, reason: None },
+			PurchaseStatus::Delivered => StatusAnswer { receipt, ..plain("delivered") },
+			PurchaseStatus::Waiting => plain("waiting"),
 			PurchaseStatus::Submitted { seq, .. } => {
-				StatusAnswer { status: "submitted", seq: Some(seq), reason: None }
+				StatusAnswer { seq: Some(seq), receipt, ..plain("submitted") }
 			},
-			PurchaseStatus::Resolved(Resolution::Settled) => {
-				StatusAnswer { status: "settled", seq: None, reason: None }
-			},
+			PurchaseStatus::Resolved(Resolution::Settled) => plain("settled"),
 			PurchaseStatus::Resolved(Resolution::Rejected(reason)) => {
-				StatusAnswer { status: "rejected", seq: None, reason: Some(format!("{reason:?}")) }
+				StatusAnswer { reason: Some(format!("{reason:?}")), ..plain("rejected") }
 			},
 		}))
+	}
+
+	fn exposure_answer(&self) -> RpcResult<ExposureAnswer> {
+		let auditor = self
+			.auditor()?
+			.ok_or_else(|| internal("no key of this node is a registered auditor"))?;
+		let best = self.client.info().best_hash;
+		let cover: Option<AuditorCover> =
+			self.client.runtime_api().auditor_cover(best, auditor.clone()).map_err(internal)?;
+		let cover = cover.ok_or_else(|| internal("the auditor is not registered"))?;
+		Ok(ExposureAnswer {
+			auditor,
+			outstanding: self.outstanding().to_string(),
+			bond: cover.bond.to_string(),
+			free: cover.free.to_string(),
+			active: cover.active,
+		})
 	}
 }
 
@@ -299,5 +485,9 @@ where
 
 	fn purchase_status(&self, id: H256) -> RpcResult<Option<StatusAnswer>> {
 		self.status(id)
+	}
+
+	fn exposure(&self) -> RpcResult<ExposureAnswer> {
+		self.exposure_answer()
 	}
 }

@@ -80,7 +80,8 @@ impl Default for BlockSizeBounds {
 /// `w_prev` is `W_{i−1}` (0 counts as 1); `gamma_prev` and `gamma_new` are the invalid-token
 /// counts before and after the block (cumulative in the talk). Both `T` use `w_prev` and
 /// clamp their `gamma` to `[0, w_prev]`, so `W` stays put once `gamma_prev ≥ w_prev`. When
-/// `gamma_new < gamma_prev` (possible with a windowed `gamma`) the size grows.
+/// `gamma_new < gamma_prev` the size grows (the pallet's update never passes such a pair:
+/// `trust_state` takes both over the same window).
 pub fn next_block_size(
 	profile: TrustProfile,
 	w_prev: u32,

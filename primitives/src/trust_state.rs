@@ -6,10 +6,14 @@
 //! Two options, both off by default:
 //!
 //! - [`GammaMode::Windowed`]: `gamma` counts only the invalid tokens of the last `n` blocks,
-//!   `n ≤` [`RECENT_BLOCKS`](crate::recent_invalid::RECENT_BLOCKS). When an old bad block
-//!   leaves the window, `gamma` falls and the talk's rule makes `W` grow; that growth is
-//!   capped at `max(W_{i−1}, W_0)`, so forgetting restores a user's size but never rewards it
-//!   beyond the initial size.
+//!   `n ≤` [`RECENT_BLOCKS`](crate::recent_invalid::RECENT_BLOCKS). Both `T` of a block's
+//!   step are taken over the window that block closes: `T(gamma)` with the block, `T(gamma −
+//!   beta)` without it. So every invalid token shrinks `W` (a steady cheater never reaches a
+//!   point where `gamma` stops moving, as the talk's cumulative rule does once `gamma ≥ W`),
+//!   and forgetting an old bad block alone never grows `W`: only recovery does. The window
+//!   still stops the step while its invalid tokens reach `W` (both `T` clamp at `beta = W`),
+//!   so the runtime uses `n = 1`: each token block judged on its own evidence, `W` itself
+//!   carrying the history (`docs/protocol.md`, "Trust").
 //! - [`Recovery::TowardInitial`]: after `k` consecutive clean blocks (`beta = 0`), `W` moves
 //!   halfway toward `W_0`, the step rounded up so it is at least one token, and the count of
 //!   clean blocks starts again. Recovery only raises `W` (never above `W_0`); any invalid
@@ -33,7 +37,7 @@
 
 use crate::{
 	block_size::{next_block_size, BlockSizeBounds},
-	recent_invalid::RecentInvalid,
+	recent_invalid::{RecentInvalid, RECENT_BLOCKS},
 	trust::{initial_trust, trust, TrustProfile, TrustValue},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -191,10 +195,6 @@ impl TrustState {
 		let (gamma_prev, gamma_new) = self.record(beta, params.gamma);
 		let mut next_size =
 			next_block_size(self.profile, w_prev, gamma_prev, gamma_new, params.bounds);
-		if gamma_new < gamma_prev {
-			let cap = w_prev.max(self.initial_size);
-			next_size = params.bounds.clamp(u128::from(next_size.min(cap)));
-		}
 		let raised = self.recovery_step(beta, next_size, params);
 		let recovered = raised.is_some();
 		next_size = raised.unwrap_or(next_size);
@@ -203,23 +203,22 @@ impl TrustState {
 		BlockOutcome { next_size, trust: self.trust, gamma: gamma_new, recovered }
 	}
 
-	/// Updates the counters for a block with `beta` invalid tokens; returns `gamma` before and
-	/// after it, as `mode` counts it.
+	/// Updates the counters for a block with `beta` invalid tokens; returns `gamma` without
+	/// and with it, as `mode` counts it (windowed: over the window this block closes).
 	fn record(&mut self, beta: u32, mode: GammaMode) -> (u32, u32) {
-		let gamma_before = self.counted_gamma(mode);
+		let gamma_before = match mode {
+			GammaMode::Cumulative => self.gamma,
+			// The blocks that stay in the window once this one joins it.
+			GammaMode::Windowed { blocks } if blocks > 1 => {
+				self.recent.sum_last(blocks.min(RECENT_BLOCKS as u8) - 1)
+			},
+			GammaMode::Windowed { .. } => 0,
+		};
 		self.gamma = self.gamma.saturating_add(beta);
 		self.recent.push(beta);
 		self.blocks = self.blocks.saturating_add(1);
 		self.clean_streak = if beta == 0 { self.clean_streak.saturating_add(1) } else { 0 };
-		(gamma_before, self.counted_gamma(mode))
-	}
-
-	/// `gamma` as `mode` counts it.
-	fn counted_gamma(&self, mode: GammaMode) -> u32 {
-		match mode {
-			GammaMode::Cumulative => self.gamma,
-			GammaMode::Windowed { blocks } => self.recent.sum_last(blocks),
-		}
+		(gamma_before, gamma_before.saturating_add(beta))
 	}
 
 	/// The raised size if this block completes a recovery streak and `size` is below `W_0`;

@@ -212,9 +212,25 @@ impl_runtime_apis! {
 		fn desk_check(
 			auditor: AccountId,
 			buyer: AccountId,
-			purchase: pallet_micropay_runtime_api::DeskPurchase<AccountId, Signature>,
+			purchase: pallet_micropay_runtime_api::SignedPurchase<
+				AccountId,
+				Signature,
+				Vec<pallet_micropay::TokenId>,
+			>,
 		) -> pallet_micropay_runtime_api::ChainCheck {
 			Micropay::desk_check(&auditor, &buyer, purchase)
+		}
+
+		fn desk_auditor(candidates: Vec<AccountId>) -> Option<AccountId> {
+			Micropay::desk_auditor(&candidates)
+		}
+
+		fn auditor_cover(auditor: AccountId) -> Option<pallet_micropay_runtime_api::AuditorCover> {
+			Micropay::auditor_cover(&auditor)
+		}
+
+		fn merchant_credit(merchant: AccountId) -> u128 {
+			Micropay::merchant_credit(&merchant)
 		}
 	}
 

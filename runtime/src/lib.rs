@@ -62,15 +62,19 @@ impl_opaque_keys! {
 }
 
 /// This runtime's version; polkadot.js apps reads `spec_name` and `spec_version`.
+///
+/// 200: protocol v2 (purchases name their auditor, receipts, merchant credits; the
+/// `submit_block` call's and the runtime API's types changed, so `transaction_version` moved
+/// too). No storage migration: no chain ran protocol v1 (`docs/protocol.md`).
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),
 	impl_name: Cow::Borrowed("micropay-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 200,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 

@@ -21,6 +21,7 @@ use crate::{
 	model::{buyer_rng, in_tokens, Model, PROFILES},
 	progress::Progress,
 };
+use micropay_primitives::purchase::may_prepay;
 use rand::Rng;
 use std::fmt;
 
@@ -231,7 +232,8 @@ pub fn run(config: &ScaleConfig, progress: &Progress) -> Vec<AuditorTotals> {
 				// Prepaid only while no block of the buyer awaits validation and this
 				// purchase leaves the block under W; the purchase reaching W is held and
 				// closes the block.
-				let prepaid = closed.is_none() && open.tokens + tokens < user.block_size();
+				let prepaid =
+					closed.is_none() && may_prepay(open.tokens + tokens, user.block_size());
 				open.purchases.push(SimPurchase::new(tokens, invalid, prepaid));
 				open.merchants.push(rng.gen_range(0..config.merchants.max(1)));
 				open.tokens += tokens;

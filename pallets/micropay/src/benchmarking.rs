@@ -13,7 +13,7 @@
 
 use crate::{
 	benchmark_helper::BenchmarkHelper, pallet::*, AuditorStatus, BlockPurchase, BlockSummary,
-	TokenId, TrustProfile,
+	SignedPurchase, TokenId, TrustProfile,
 };
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
@@ -98,9 +98,11 @@ fn spread_tokens<T: Config>(
 	Ok(tokens)
 }
 
-/// `tokens` split into `p` held purchases signed by `user`, each to a new merchant.
+/// `tokens` split into `p` held purchases signed by `user` for `auditor`, each to a new
+/// merchant.
 fn signed_purchases<T: Config>(
 	user: &T::AccountId,
+	auditor: &T::AccountId,
 	p: u32,
 	tokens: Vec<TokenId>,
 ) -> Result<BlockPurchases<T>, BenchmarkError> {
@@ -110,17 +112,17 @@ fn signed_purchases<T: Config>(
 	for j in 0..p {
 		let take = per + u32::from(j < extra);
 		let tokens = remaining.by_ref().take(take as usize).collect::<Vec<_>>();
-		let mut purchase = BlockPurchase {
+		let mut purchase = SignedPurchase {
 			merchant: account("merchant", j, 0),
+			auditor: auditor.clone(),
 			item: [j as u8; 32],
 			created_at: u64::from(j),
 			tokens: tokens.try_into().map_err(|_| BenchmarkError::Stop("purchase too big"))?,
 			signature: T::BenchmarkHelper::sign(user, &[]),
-			prepaid: false,
 		};
 		let (payload, _) = Pallet::<T>::purchase_payload(user, &purchase);
 		purchase.signature = T::BenchmarkHelper::sign(user, &payload);
-		purchases.push(purchase);
+		purchases.push(BlockPurchase { purchase, prepaid: false });
 	}
 	purchases.try_into().map_err(|_| BenchmarkError::Stop("too many purchases"))
 }
@@ -172,9 +174,8 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(
 			now.saturating_add(T::AuditorRetirementPeriod::get()).saturating_add(One::one()),
 		);
-		let caller: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), auditor.clone());
+		_(RawOrigin::Signed(auditor.clone()), auditor.clone());
 		assert!(!Auditors::<T>::contains_key(&auditor));
 		Ok(())
 	}
@@ -228,7 +229,7 @@ mod benchmarks {
 		let auditor = auditor::<T>()?;
 		let user = T::BenchmarkHelper::buyer(0);
 		let tokens = spread_tokens::<T>(&user, t, w)?;
-		let purchases = signed_purchases::<T>(&user, p, tokens)?;
+		let purchases = signed_purchases::<T>(&user, &auditor, p, tokens)?;
 		let shape = Pallet::<T>::block_shape(&purchases);
 		assert_eq!((shape.purchases, shape.tokens, shape.words), (p, t, w));
 		#[extrinsic_call]
@@ -248,6 +249,42 @@ mod benchmarks {
 		_(RawOrigin::Signed(auditor.clone()), user.clone(), TrustProfile::Pessimistic, size);
 		let record = Trust::<T>::get(&auditor, &user);
 		assert_eq!(record.map(|record| record.state.block_size), Some(size));
+		Ok(())
+	}
+
+	/// A claim paid from the bond, to a merchant account that does not exist yet (the
+	/// costlier transfer), with the signature check of the receipt.
+	#[benchmark]
+	fn claim_receipt() -> Result<(), BenchmarkError> {
+		let auditor = T::BenchmarkHelper::buyer(1);
+		fund::<T>(&auditor, T::AuditorBond::get());
+		Pallet::<T>::do_register_auditor(&auditor, Perbill::from_percent(RHO_PERCENT))?;
+		let merchant: T::AccountId = account("merchant", 0, 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		let receipt = ReceiptOf::<T> {
+			purchase: [7; 32],
+			merchant: merchant.clone(),
+			auditor: auditor.clone(),
+			amount: token_value::<T>(),
+			deadline: now,
+		};
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let signature = T::BenchmarkHelper::sign(&auditor, &receipt.signing_payload(&genesis));
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(One::one()));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(merchant), receipt, signature);
+		assert!(SettledPurchases::<T>::contains_key([7; 32]));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn withdraw_credit() -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let merchant: T::AccountId = account("merchant", 0, 0);
+		Pallet::<T>::credit_merchant(&auditor, &merchant, token_value::<T>())?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(merchant.clone()), auditor.clone());
+		assert!(MerchantCredits::<T>::get(&merchant, &auditor).is_zero());
 		Ok(())
 	}
 

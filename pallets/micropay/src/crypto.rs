@@ -1,7 +1,8 @@
 //! The auditor's key: its own key type (`mpau`) and sr25519 application crypto.
 //!
-//! The offchain worker signs `submit_block` with the first key of this type in the node's
-//! keystore whose account is a registered auditor. On `--dev` the runtime's session keys
+//! The offchain worker signs `submit_block` with, and the front desk serves, the smallest key
+//! of this type in the node's keystore whose account is a registered auditor
+//! (`micropay_primitives::desk::choose_auditor_key`). On `--dev` the runtime's session keys
 //! include it, so `//Alice`'s auditor key is inserted automatically; on other nodes insert it
 //! with `micropay-node key insert --key-type mpau --scheme sr25519 --suri <secret>`.
 

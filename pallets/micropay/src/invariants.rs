@@ -3,7 +3,7 @@
 
 use crate::pallet::*;
 use alloc::collections::BTreeMap;
-use frame_support::traits::fungible::InspectHold;
+use frame_support::traits::{fungible::InspectHold, Get};
 use micropay_primitives::token::words_for;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -16,8 +16,20 @@ impl<T: Config> Pallet<T> {
 	///   reclaimed tokens;
 	/// - each batch's spent count equals the bits set in its spent bitmap (unless reclaimed),
 	///   and no batch id is beyond the counter;
-	/// - each auditor's held bond equals its recorded bond.
+	/// - each auditor's held bond equals its recorded bond, and its held merchant credits the
+	///   credits recorded against it;
+	/// - every settled purchase id is indexed under its expiry and every index entry names a
+	///   settled id with that expiry; no index entry lies behind the prune cursor;
+	/// - every buyer's block size lies within `[MinBlockTokens, MaxBlockTokens]` and its
+	///   prepaid bound is at least its block size.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::check_collateral()?;
+		Self::check_auditor_holds()?;
+		Self::check_settled_index()?;
+		Self::check_trust()
+	}
+
+	fn check_collateral() -> Result<(), TryRuntimeError> {
 		let next_batch = NextBatchId::<T>::get();
 		let mut expected = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for (id, batch) in Batches::<T>::iter() {
@@ -40,12 +52,57 @@ impl<T: Config> Pallet<T> {
 				"a bank's held collateral differs from its outstanding tokens"
 			);
 		}
+		Ok(())
+	}
+
+	fn check_auditor_holds() -> Result<(), TryRuntimeError> {
 		for (auditor, info) in Auditors::<T>::iter() {
 			let held = T::Currency::balance_on_hold(&HoldReason::AuditorBond.into(), &auditor);
 			frame_support::ensure!(
 				held == info.bond,
 				"an auditor's held bond differs from its record"
 			);
+		}
+		let mut owed = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		for (_, auditor, amount) in MerchantCredits::<T>::iter() {
+			frame_support::ensure!(!amount.is_zero(), "a zero merchant credit is stored");
+			let total = owed.entry(auditor).or_insert_with(Zero::zero);
+			*total = total.saturating_add(amount);
+		}
+		for (auditor, amount) in owed {
+			let held = T::Currency::balance_on_hold(&HoldReason::MerchantCredit.into(), &auditor);
+			frame_support::ensure!(held == amount, "held merchant credits differ from the record");
+		}
+		Ok(())
+	}
+
+	fn check_settled_index() -> Result<(), TryRuntimeError> {
+		for (id, forget_after) in SettledPurchases::<T>::iter() {
+			frame_support::ensure!(
+				SettledByExpiry::<T>::contains_key(forget_after, id),
+				"a settled purchase id is missing from the expiry index"
+			);
+		}
+		let cursor = PruneCursor::<T>::get();
+		for (forget_after, id, ()) in SettledByExpiry::<T>::iter() {
+			frame_support::ensure!(
+				SettledPurchases::<T>::get(id) == Some(forget_after),
+				"an expiry index entry names no settled id with that expiry"
+			);
+			frame_support::ensure!(
+				forget_after >= cursor,
+				"an expiry index entry lies behind the prune cursor"
+			);
+		}
+		Ok(())
+	}
+
+	fn check_trust() -> Result<(), TryRuntimeError> {
+		let (min, max) = (T::MinBlockTokens::get(), T::MaxBlockTokens::get());
+		for (_, _, record) in Trust::<T>::iter() {
+			let w = record.state.block_size;
+			frame_support::ensure!(min <= w && w <= max, "a block size is out of bounds");
+			frame_support::ensure!(record.prepaid_limit >= w, "a prepaid bound is below W");
 		}
 		Ok(())
 	}

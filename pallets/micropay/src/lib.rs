@@ -21,8 +21,11 @@
 //!
 //! The code is split by feature: [`features::registry`] (banks and auditors),
 //! [`features::issuance`] (batches and reclaim), [`features::validation`] (the pure check of a
-//! token block), [`features::settlement`] (moving the money), [`features::pruning`] (forgetting
-//! settled purchase ids once their tokens expired).
+//! token block), [`features::settlement`] (moving the money), [`features::credits`] (payouts a
+//! merchant could not receive), [`features::receipts`] (claims on an auditor's broken
+//! promise), [`features::trust`] (trust, block size and risk), [`features::pruning`]
+//! (forgetting settled purchase ids), [`features::worker`] (the auditor's offchain worker and
+//! its desk's chain checks). The protocol as built: `docs/protocol.md`.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -43,7 +46,7 @@ pub mod mock;
 mod tests;
 
 pub use micropay_primitives::{
-	purchase::PurchaseId,
+	purchase::{PurchaseId, Receipt, SignedPurchase},
 	token::{BatchId, InvalidCounts, InvalidReason, TokenId, TokenStatus},
 	trust::{TrustProfile, TrustValue},
 	trust_state::{GammaMode, Recovery, TrustState, UserTrust},
@@ -70,6 +73,17 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
+	/// A purchase as its buyer signed it, in this runtime.
+	pub type SignedPurchaseOf<T> = types::BoundedSignedPurchase<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::BuyerSignature,
+		<T as Config>::MaxTokensPerPurchase,
+	>;
+
+	/// An auditor's receipt for a prepaid purchase, in this runtime.
+	pub type ReceiptOf<T> =
+		Receipt<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
 	/// A purchase as `submit_block` takes it.
 	pub type BlockPurchaseOf<T> = BlockPurchase<
 		<T as frame_system::Config>::AccountId,
@@ -88,7 +102,12 @@ pub mod pallet {
 	pub type BlockPurchases<T> =
 		BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
 
+	/// The storage layout's version: 1 is protocol v2 (purchases name their auditor, merchant
+	/// credits, token block content). No migration from v0: no chain ran v1.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the micropay pallet.
@@ -155,6 +174,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type AuditorRetirementPeriod: Get<BlockNumberFor<Self>>;
 
+		/// What an auditor pays on top of a receipt's amount when a merchant claims it (the
+		/// purchase was not settled as paid by the receipt's deadline), as a share of it.
+		#[pallet::constant]
+		type ReceiptPenalty: Get<Perbill>;
+
+		/// Blocks after a receipt's deadline during which its merchant may claim it. Settled
+		/// purchase ids are kept at least this long past the desk's horizon, so a receipt can
+		/// never be claimed for a purchase that was paid.
+		#[pallet::constant]
+		type ReceiptClaimWindow: Get<BlockNumberFor<Self>>;
+
 		/// Most expired purchase ids forgotten in one block's idle time.
 		#[pallet::constant]
 		type MaxPrunePerBlock: Get<u32>;
@@ -193,6 +223,9 @@ pub mod pallet {
 		BankCollateral,
 		/// An auditor's bond.
 		AuditorBond,
+		/// Payouts an auditor owes merchants whose accounts could not receive them (below the
+		/// existential deposit, …): held on the auditor until the merchant withdraws them.
+		MerchantCredit,
 	}
 
 	/// Registered banks.
@@ -269,6 +302,21 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BlockSummary<BalanceOf<T>>,
+	>;
+
+	/// Payouts owed to a merchant by an auditor that could not be transferred when due (the
+	/// merchant's account could not receive them). Held on the auditor
+	/// ([`HoldReason::MerchantCredit`]) until the merchant calls `withdraw_credit`. One entry
+	/// per (merchant, auditor): bounded by the registered auditors.
+	#[pallet::storage]
+	pub type MerchantCredits<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BalanceOf<T>,
+		ValueQuery,
 	>;
 
 	/// Banks and auditors registered at genesis.
@@ -409,7 +457,8 @@ pub mod pallet {
 			trust: TrustValue,
 			/// The size `W` of the user's next block.
 			next_block_size: u32,
-			/// Invalid tokens counted so far (`gamma`).
+			/// Invalid tokens `gamma` as the runtime's `TrustGamma` counts it: all so far
+			/// (cumulative) or those of the window this block closed.
 			gamma: u32,
 			/// This block's risk for the auditor.
 			block_risk: i128,
@@ -417,6 +466,40 @@ pub mod pallet {
 			user_risk: i128,
 			/// The auditor's cumulative risk over all users.
 			auditor_risk: i128,
+		},
+		/// A merchant payout could not be transferred (the merchant's account cannot receive
+		/// it): it is held on the auditor as the merchant's credit, to withdraw later.
+		PayoutCredited {
+			/// The merchant owed.
+			merchant: T::AccountId,
+			/// The auditor that owes it.
+			auditor: T::AccountId,
+			/// The amount credited.
+			amount: BalanceOf<T>,
+		},
+		/// A merchant withdrew what an auditor owed it.
+		CreditWithdrawn {
+			/// The merchant.
+			merchant: T::AccountId,
+			/// The auditor it was owed by.
+			auditor: T::AccountId,
+			/// The amount paid.
+			amount: BalanceOf<T>,
+		},
+		/// A merchant claimed an auditor's receipt after its deadline: the purchase was not
+		/// settled as paid in time, so the auditor paid the amount and the penalty, and the
+		/// purchase id is now settled (it can never be paid again).
+		ReceiptClaimed {
+			/// The purchase promised.
+			purchase: PurchaseId,
+			/// The merchant paid.
+			merchant: T::AccountId,
+			/// The auditor that broke its promise.
+			auditor: T::AccountId,
+			/// The receipt's amount.
+			amount: BalanceOf<T>,
+			/// The penalty paid on top.
+			penalty: BalanceOf<T>,
 		},
 		/// A token block was validated and settled.
 		BlockValidated {
@@ -489,9 +572,26 @@ pub mod pallet {
 		AuditorCannotPay,
 		/// Moving held funds failed (collateral or bond smaller than the books say).
 		HoldMismatch,
-		/// A merchant payout could not be made (e.g. it would leave a new merchant account
-		/// below the existential deposit).
-		PayoutFailed,
+		/// A purchase of the block names another auditor than the caller: only the auditor
+		/// the buyer signed for may settle it. Nothing of the block is kept.
+		WrongAuditor,
+		/// Only the auditor itself (or Root) may withdraw its bond.
+		NotAuditorOrRoot,
+		/// No credit is owed to this merchant by this auditor.
+		NoCredit,
+		/// The credit still cannot be transferred (e.g. it would leave the merchant's account
+		/// below the existential deposit): fund the account first.
+		CreditNotPayable,
+		/// Only the merchant named in a receipt may claim it.
+		NotReceiptMerchant,
+		/// The receipt's signature is not the auditor's.
+		BadReceiptSignature,
+		/// The receipt's deadline has not passed: the auditor may still settle the purchase.
+		ReceiptNotDue,
+		/// The receipt's claim window (`ReceiptClaimWindow` blocks after its deadline) is over.
+		ReceiptExpired,
+		/// The purchase was already settled (paid to its merchant, or its receipt claimed).
+		PurchaseAlreadySettled,
 	}
 
 	#[pallet::hooks]
@@ -506,13 +606,25 @@ pub mod pallet {
 			Self::run_auditor_worker(now);
 		}
 
+		/// A retiring auditor makes no new promises, but the receipts it gave before can be
+		/// claimed until their deadline (the desk's horizon) plus `ReceiptClaimWindow`: its
+		/// bond must stay held that long.
+		fn integrity_test() {
+			let horizon: BlockNumberFor<T> =
+				micropay_primitives::desk::settle_horizon(&Self::desk_limits()).into();
+			assert!(
+				T::AuditorRetirementPeriod::get() >= horizon + T::ReceiptClaimWindow::get(),
+				"AuditorRetirementPeriod must cover the desk horizon and ReceiptClaimWindow"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}
 
-	#[pallet::call]
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Register a bank.
 		///
@@ -522,7 +634,6 @@ pub mod pallet {
 		/// Emits `BankRegistered`. Fails with `AlreadyBank` if it is registered (even if
 		/// deregistered: a bank id is not reused).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_bank())]
 		pub fn register_bank(origin: OriginFor<T>, bank: T::AccountId) -> DispatchResult {
 			ensure_root(origin)?;
 			Self::do_register_bank(bank)
@@ -538,7 +649,6 @@ pub mod pallet {
 		///
 		/// Emits `BankDeregistered`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::deregister_bank())]
 		pub fn deregister_bank(origin: OriginFor<T>, bank: T::AccountId) -> DispatchResult {
 			ensure_root(origin)?;
 			Self::do_deregister_bank(bank)
@@ -554,7 +664,6 @@ pub mod pallet {
 		/// Emits `AuditorRegistered`. Fails with `InsufficientBalance` if the auditor cannot
 		/// afford the bond.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::register_auditor())]
 		pub fn register_auditor(
 			origin: OriginFor<T>,
 			auditor: T::AccountId,
@@ -574,7 +683,6 @@ pub mod pallet {
 		///
 		/// Emits `AuditorRetiring`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::deregister_auditor())]
 		pub fn deregister_auditor(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
 			ensure_root(origin)?;
 			Self::do_deregister_auditor(auditor)
@@ -582,17 +690,18 @@ pub mod pallet {
 
 		/// Release a retired auditor's bond and remove its record.
 		///
-		/// - Origin: any signed account (the bond always goes back to the auditor).
+		/// - Origin: the auditor itself, or Root.
 		/// - `auditor`: an auditor whose retirement period is over.
 		///
-		/// Emits `AuditorBondWithdrawn`.
+		/// Emits `AuditorBondWithdrawn`. Fails with `NotAuditorOrRoot` for anyone else.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::withdraw_auditor_bond())]
 		pub fn withdraw_auditor_bond(
 			origin: OriginFor<T>,
 			auditor: T::AccountId,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
+			if let Some(caller) = ensure_signed_or_root(origin)? {
+				ensure!(caller == auditor, Error::<T>::NotAuditorOrRoot);
+			}
 			Self::do_withdraw_auditor_bond(auditor)
 		}
 
@@ -608,7 +717,6 @@ pub mod pallet {
 		///
 		/// Emits `TokensIssued` with the batch id; the tokens are `(batch, 0 .. count)`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::issue_tokens())]
 		pub fn issue_tokens(
 			origin: OriginFor<T>,
 			owner: T::AccountId,
@@ -626,13 +734,14 @@ pub mod pallet {
 		/// - `batch`: an expired batch not yet reclaimed.
 		///
 		/// Emits `CollateralReclaimed`. The batch's spent bitmap is removed; its tokens stay
-		/// invalid (`Expired`). Charged for the largest batch, refunded to the batch's size.
+		/// invalid (`Expired`). Charged for the largest batch, refunded to the batch's size;
+		/// weighed by what it deletes (one write per bitmap word).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::reclaim_expired(T::MaxBatchTokens::get()))]
+		#[pallet::weight(Pallet::<T>::reclaim_weight(T::MaxBatchTokens::get()))]
 		pub fn reclaim_expired(origin: OriginFor<T>, batch: BatchId) -> DispatchResultWithPostInfo {
 			let bank = ensure_signed(origin)?;
 			let count = Self::do_reclaim_expired(bank, batch)?;
-			Ok(Some(T::WeightInfo::reclaim_expired(count)).into())
+			Ok(Some(Self::reclaim_weight(count)).into())
 		}
 
 		/// Validate and settle a token block of one buyer.
@@ -645,19 +754,25 @@ pub mod pallet {
 		/// the purchase is rejected and its valid tokens stay unspent. Payouts come from the
 		/// auditor's free balance, then from its bond.
 		///
-		/// - Origin: a registered auditor (active or retiring). No fee when it succeeds.
+		/// - Origin: a registered auditor (active or retiring). No fee when every token is
+		///   valid; a token block with any invalid token pays its fee (junk costs its sender).
 		/// - `user`: the buyer who signed every purchase of the block.
 		/// - `seq`: the block's sequence number for (auditor, user), starting at 0; a block
 		///   cannot be submitted twice.
-		/// - `purchases`: the purchases in arrival order; a prepaid one must leave the block
+		/// - `purchases`: the purchases in arrival order, each signed for the caller (else the
+		///   whole block fails with `WrongAuditor`); a prepaid one must leave the block
 		///   under the user's block size `W` (the one that reaches `W` is held); at most `MaxPurchasesPerBlock`,
 		///   `MaxBlockTokens` tokens in all.
 		///
 		/// Weighed by purchases, tokens and distinct spent-bitmap words (128 tokens of a
 		/// batch share a word): tokens packed in few batches cost the least.
 		///
+		/// A purchase id settled before is never paid again, prepaid or not. A payout the
+		/// merchant's account cannot receive does not fail the block: it is credited
+		/// (`PayoutCredited`, `withdraw_credit`).
+		///
 		/// Emits `InvalidTokens`, `PurchaseSettled` / `PurchaseRejected` per purchase, then
-		/// `BlockValidated`.
+		/// `BlockValidated` (with the block's content hash).
 		#[pallet::call_index(7)]
 		#[pallet::weight({
 			let shape = Pallet::<T>::block_shape(purchases);
@@ -670,8 +785,10 @@ pub mod pallet {
 			purchases: BlockPurchases<T>,
 		) -> DispatchResultWithPostInfo {
 			let auditor = ensure_signed(origin)?;
-			Self::do_submit_block(auditor, user, seq, purchases)?;
-			Ok(Pays::No.into())
+			let summary = Self::do_submit_block(auditor, user, seq, purchases)?;
+			// Only clean token blocks ride free: junk is paid for by the auditor that sent it.
+			let pays = if summary.invalid.total() == 0 { Pays::No } else { Pays::Yes };
+			Ok(pays.into())
 		}
 
 		/// Set a user's trust profile and initial block size `W_0`; the user's trust restarts
@@ -684,7 +801,6 @@ pub mod pallet {
 		///
 		/// Emits `TrustProfileSet`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::set_trust_profile())]
 		pub fn set_trust_profile(
 			origin: OriginFor<T>,
 			user: T::AccountId,
@@ -693,6 +809,46 @@ pub mod pallet {
 		) -> DispatchResult {
 			let auditor = ensure_signed(origin)?;
 			Self::do_set_trust_profile(auditor, user, profile, initial_size)
+		}
+
+		/// Claim an auditor's receipt whose purchase was not settled as paid by its deadline.
+		///
+		/// The merchant is paid the receipt's amount plus `ReceiptPenalty` of it from the
+		/// auditor's bond (then its free balance), and the purchase id is marked settled, so no
+		/// token block can pay it again.
+		///
+		/// - Origin: the merchant named in the receipt.
+		/// - `receipt`: what the auditor's desk signed with "deliver" (purchase id, merchant,
+		///   auditor, amount, deadline).
+		/// - `signature`: the auditor's signature over the receipt's signing payload
+		///   (`micropay/receipt/v1`, genesis hash, receipt).
+		///
+		/// Emits `ReceiptClaimed`. Fails, changing nothing, with `NotReceiptMerchant`,
+		/// `NotAuditor`, `BadReceiptSignature`, `ReceiptNotDue`, `ReceiptExpired` (claimed more
+		/// than `ReceiptClaimWindow` blocks after the deadline), `PurchaseAlreadySettled` (paid,
+		/// or claimed before) or `AuditorCannotPay`.
+		#[pallet::call_index(9)]
+		pub fn claim_receipt(
+			origin: OriginFor<T>,
+			receipt: ReceiptOf<T>,
+			signature: T::BuyerSignature,
+		) -> DispatchResult {
+			let merchant = ensure_signed(origin)?;
+			Self::do_claim_receipt(merchant, receipt, signature)
+		}
+
+		/// Withdraw what `auditor` owes the caller: payouts that could not be transferred when
+		/// its token blocks settled.
+		///
+		/// - Origin: the merchant.
+		/// - `auditor`: the auditor that owes the credit.
+		///
+		/// Emits `CreditWithdrawn`. Fails with `NoCredit`, or `CreditNotPayable` if the
+		/// account still cannot receive it (nothing changes; the credit stays).
+		#[pallet::call_index(10)]
+		pub fn withdraw_credit(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
+			let merchant = ensure_signed(origin)?;
+			Self::do_withdraw_credit(merchant, auditor)
 		}
 	}
 }

@@ -10,7 +10,7 @@ use frame_support::{
 	weights::Weight,
 	BoundedVec,
 };
-use micropay_primitives::purchase::{signing_payload, PurchaseBody};
+use micropay_primitives::purchase::SignedPurchase;
 use sp_core::{sr25519, Pair};
 use sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature, Perbill};
 
@@ -56,25 +56,31 @@ impl frame_system::Config for Test {
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
 impl pallet_balances::Config for Test {
 	type Balance = Balance;
-	type ExistentialDeposit = ConstU128<1>;
+	type ExistentialDeposit = ExistentialDeposit;
 	type AccountStore = System;
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 /// The bond an auditor puts up.
 pub const BOND: Balance = 1_000;
-/// Blocks a retiring auditor keeps its bond.
-pub const RETIREMENT: u64 = 10;
+/// Blocks a retiring auditor keeps its bond (covers the desk horizon and the claim window).
+pub const RETIREMENT: u64 = 40;
 /// Withholding of the genesis auditor: 10%.
 pub const RHO_PERCENT: u32 = 10;
 
 parameter_types! {
+	/// Raised by tests of payouts an account cannot receive.
+	pub static ExistentialDeposit: Balance = 1;
 	pub const MaxBlockTokens: u32 = 64;
 	pub const MaxPurchasesPerBlock: u32 = 16;
 	pub const MaxTokensPerPurchase: u32 = 16;
 	pub static TrustGamma: GammaMode = GammaMode::Cumulative;
 	pub static TrustRecovery: Recovery = Recovery::Off;
+	pub const ReceiptPenalty: Perbill = Perbill::from_percent(10);
 }
+
+/// Blocks after a receipt's deadline during which it may be claimed.
+pub const CLAIM_WINDOW: u64 = 20;
 
 impl pallet_micropay::Config for Test {
 	type Currency = Balances;
@@ -91,6 +97,8 @@ impl pallet_micropay::Config for Test {
 	type MaxTokenLifetime = ConstU64<1_000>;
 	type AuditorBond = ConstU128<BOND>;
 	type AuditorRetirementPeriod = ConstU64<RETIREMENT>;
+	type ReceiptPenalty = ReceiptPenalty;
+	type ReceiptClaimWindow = ConstU64<CLAIM_WINDOW>;
 	type MaxPrunePerBlock = ConstU32<8>;
 	type AuthorityId = crate::crypto::AuditorAuthId;
 	type DeskMaxBlockAge = ConstU32<DESK_MAX_AGE>;
@@ -278,13 +286,14 @@ pub fn tokens(batch: BatchId, first: u32, n: u32) -> Vec<TokenId> {
 	(first..first + n).map(|index| TokenId::new(batch, index)).collect()
 }
 
-/// A block purchase of `tokens`, signed by `signer` for the current chain.
+/// A block purchase of `tokens` for the genesis auditor, signed by `signer` for the current
+/// chain.
 pub fn purchase(
 	signer: &sr25519::Pair,
 	merchant: &AccountId,
 	tokens: Vec<TokenId>,
 	prepaid: bool,
-) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+) -> TestPurchase {
 	purchase_at(signer, merchant, tokens, prepaid, 1_700_000_000_000)
 }
 
@@ -295,40 +304,36 @@ pub fn purchase_at(
 	tokens: Vec<TokenId>,
 	prepaid: bool,
 	created_at: u64,
-) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+) -> TestPurchase {
 	let genesis = System::block_hash(0);
-	sign_for_genesis(signer, merchant, tokens, prepaid, created_at, genesis.as_ref())
+	sign_purchase(signer, merchant, &auditor(), tokens, prepaid, created_at, genesis.as_ref())
 }
 
-/// A purchase signed for the chain whose genesis hash is `genesis`.
-pub fn sign_for_genesis(
+/// A purchase for `auditor`, signed by `signer` for the chain whose genesis hash is `genesis`.
+pub fn sign_purchase(
 	signer: &sr25519::Pair,
 	merchant: &AccountId,
+	auditor: &AccountId,
 	tokens: Vec<TokenId>,
 	prepaid: bool,
 	created_at: u64,
 	genesis: &[u8],
-) -> BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase> {
+) -> TestPurchase {
 	let tokens: BoundedVec<TokenId, MaxTokensPerPurchase> =
 		tokens.try_into().expect("tests stay within MaxTokensPerPurchase");
 	let mut genesis_hash = [0u8; 32];
 	genesis_hash.copy_from_slice(genesis);
-	let body = PurchaseBody {
-		buyer: account_of(signer),
+	let mut signed = SignedPurchase {
 		merchant: merchant.clone(),
-		item: [7u8; 32],
-		created_at,
-		tokens: &tokens,
-	};
-	let payload = signing_payload(&sp_core::H256(genesis_hash), &body);
-	BlockPurchase {
-		merchant: merchant.clone(),
+		auditor: auditor.clone(),
 		item: [7u8; 32],
 		created_at,
 		tokens,
-		signature: MultiSignature::Sr25519(signer.sign(&payload)),
-		prepaid,
-	}
+		signature: MultiSignature::Sr25519(sr25519::Signature::from_raw([0; 64])),
+	};
+	let payload = signed.signing_payload(&sp_core::H256(genesis_hash), &account_of(signer));
+	signed.signature = MultiSignature::Sr25519(signer.sign(&payload));
+	BlockPurchase { purchase: signed, prepaid }
 }
 
 /// Advances to block `n`, running `on_idle` with unlimited weight on the way.
@@ -353,6 +358,11 @@ pub fn micropay_events() -> Vec<pallet_micropay::Event<Test>> {
 
 /// A block purchase in the mock.
 pub type TestPurchase = BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase>;
+
+/// The id of a block purchase of the main buyer.
+pub fn purchase_id_of(purchase: &TestPurchase) -> [u8; 32] {
+	Micropay::purchase_payload(&buyer(), &purchase.purchase).1
+}
 
 /// Submits `purchases` as block `seq` of the main buyer, from the genesis auditor.
 pub fn submit(

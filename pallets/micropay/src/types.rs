@@ -4,7 +4,10 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
 use frame_support::BoundedVec;
 use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
-use micropay_primitives::token::{InvalidCounts, InvalidReason, TokenId};
+use micropay_primitives::{
+	purchase::SignedPurchase,
+	token::{InvalidCounts, InvalidReason, TokenId},
+};
 use scale_info::TypeInfo;
 use sp_runtime::{traits::Get, Perbill};
 
@@ -121,6 +124,10 @@ impl<AccountId, Balance, BlockNumber: PartialOrd> Batch<AccountId, Balance, Bloc
 	}
 }
 
+/// A buyer-signed purchase as the chain stores and takes it (tokens in a bounded vector).
+pub type BoundedSignedPurchase<AccountId, Signature, MaxTokens> =
+	SignedPurchase<AccountId, Signature, BoundedVec<TokenId, MaxTokens>>;
+
 /// One purchase in a token block, as the auditor submits it.
 #[derive(
 	CloneNoBound,
@@ -141,16 +148,8 @@ pub struct BlockPurchase<
 	Signature: Clone + PartialEq + Eq + Debug,
 	MaxTokens: Get<u32>,
 > {
-	/// The merchant to pay.
-	pub merchant: AccountId,
-	/// Hash of the item information.
-	pub item: [u8; 32],
-	/// When the buyer created the purchase (ms since the Unix epoch).
-	pub created_at: u64,
-	/// The tokens covering the price.
-	pub tokens: BoundedVec<TokenId, MaxTokens>,
-	/// The buyer's signature over the purchase's signing payload.
-	pub signature: Signature,
+	/// The purchase as the buyer signed it (it names its merchant and its auditor).
+	pub purchase: BoundedSignedPurchase<AccountId, Signature, MaxTokens>,
 	/// `true` if the auditor already paid (promised) the merchant while the block was being
 	/// built; `false` if the merchant waited for this block (a held purchase).
 	pub prepaid: bool,
@@ -176,11 +175,13 @@ pub struct PurchaseVerdict<
 	pub valid: BoundedVec<(TokenId, AccountId, Balance), MaxTokens>,
 	/// Its invalid tokens with the reason of each.
 	pub invalid: BoundedVec<(TokenId, InvalidReason), MaxTokens>,
-	/// Whether the merchant is paid: always for a prepaid purchase, only with no invalid
-	/// token for a held one.
+	/// Whether the merchant is paid: for a prepaid purchase unless it was settled before (a
+	/// double-sell is never paid twice) or none of its tokens is live, for a held one only
+	/// with no invalid token.
 	pub accepted: bool,
-	/// The last block at which one of its tokens could still be spent (for pruning its id).
-	pub last_valid_block: Option<BlockNumber>,
+	/// The latest expiry (first expired block) of its issued tokens, valid or not: its id is
+	/// kept at least until then.
+	pub expires_by: Option<BlockNumber>,
 }
 
 /// Summary of one validated token block, also kept as the last outcome per (auditor, user).
@@ -216,6 +217,10 @@ pub struct BlockSummary<Balance> {
 	pub redeemed: Balance,
 	/// The block's risk for the auditor: paid out − redeemed (negative is the auditor's gain).
 	pub risk: i128,
+	/// The hash of the block's purchase ids in order
+	/// (`micropay_primitives::purchase::token_block_content`): what the auditor's worker
+	/// compares with the token block it sent under this sequence number.
+	pub content: [u8; 32],
 }
 
 /// The bounded list of invalid tokens of one purchase, as events carry it.

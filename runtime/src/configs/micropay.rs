@@ -2,12 +2,13 @@
 
 use frame_support::{parameter_types, traits::ConstU32};
 use pallet_micropay::{GammaMode, Recovery};
+use sp_runtime::Perbill;
 
 use codec::Encode;
 
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, Nonce, Runtime, RuntimeCall, RuntimeHoldReason,
-	Signature, SignedPayload, System, TxExtension, UncheckedExtrinsic, DAYS, HOURS, UNIT,
+	Signature, SignedPayload, System, TxExtension, UncheckedExtrinsic, DAYS, UNIT,
 };
 
 parameter_types! {
@@ -17,10 +18,14 @@ parameter_types! {
 	pub const MinBlockTokens: u32 = 1;
 	/// `W_0` of users the auditor has not profiled (neutral profile).
 	pub const DefaultBlockTokens: u32 = 20;
-	/// The talk's cumulative `gamma`.
-	pub const TrustGamma: GammaMode = GammaMode::Cumulative;
-	/// The talk's rule: no recovery.
-	pub const TrustRecovery: Recovery = Recovery::Off;
+	/// Each token block judged on its own invalid tokens (a window of one block), `W` carrying
+	/// the history: a cheater's `W` shrinks with every invalid token. The talk's cumulative
+	/// `gamma` freezes `W` once `gamma ≥ W`, so a cheater would keep its size while cheating;
+	/// it stays available (`GammaMode::Cumulative`) and is what the simulator's figures use.
+	pub const TrustGamma: GammaMode = GammaMode::Windowed { blocks: 1 };
+	/// After 3 clean token blocks in a row, `W` moves halfway back toward `W_0`, so an honest
+	/// buyer (or one that stopped cheating) grows back; the talk never lets `W` grow.
+	pub const TrustRecovery: Recovery = Recovery::TowardInitial { clean_blocks: 3 };
 	/// Most purchases in one token block.
 	pub const MaxPurchasesPerBlock: u32 = 256;
 	/// Most tokens covering one purchase.
@@ -31,13 +36,18 @@ parameter_types! {
 	pub const MaxTokenLifetime: BlockNumber = 30 * DAYS;
 	/// An auditor bonds 1 000 MPY.
 	pub const AuditorBond: Balance = 1_000 * UNIT;
-	/// A deregistered auditor keeps its bond (and may settle pending blocks) for 6 hours.
-	pub const AuditorRetirementPeriod: BlockNumber = 6 * HOURS;
+	/// A deregistered auditor keeps its bond (and may settle pending blocks) for 2 days: the
+	/// receipts it gave before can be claimed for a day after their deadline.
+	pub const AuditorRetirementPeriod: BlockNumber = 2 * DAYS;
 	/// The auditor's worker submits a non-full open block after a minute (10 blocks), so a
 	/// held purchase never waits long.
 	pub const DeskMaxBlockAge: u32 = 10;
 	/// An in-flight block not settled within 5 blocks (30 s) is sent again.
 	pub const DeskResubmitAfter: u32 = 5;
+	/// A broken promise costs the auditor 10% on top of the receipt's amount.
+	pub const ReceiptPenalty: Perbill = Perbill::from_percent(10);
+	/// A merchant has a day after a receipt's deadline to claim it.
+	pub const ReceiptClaimWindow: BlockNumber = DAYS;
 }
 
 impl pallet_micropay::Config for Runtime {
@@ -55,6 +65,8 @@ impl pallet_micropay::Config for Runtime {
 	type MaxTokenLifetime = MaxTokenLifetime;
 	type AuditorBond = AuditorBond;
 	type AuditorRetirementPeriod = AuditorRetirementPeriod;
+	type ReceiptPenalty = ReceiptPenalty;
+	type ReceiptClaimWindow = ReceiptClaimWindow;
 	type MaxPrunePerBlock = ConstU32<256>;
 	type AuthorityId = pallet_micropay::crypto::AuditorAuthId;
 	type DeskMaxBlockAge = DeskMaxBlockAge;
@@ -111,5 +123,45 @@ where
 		let (call, extension, _) = payload.deconstruct();
 		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
 		Some(UncheckedExtrinsic::new_signed(call, address, signature, extension))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use micropay_primitives::{
+		block_size::BlockSizeBounds,
+		trust::TrustProfile,
+		trust_state::{TrustParams, TrustState},
+	};
+
+	/// The block-size rule this runtime runs.
+	fn params() -> TrustParams {
+		TrustParams {
+			bounds: BlockSizeBounds::new(MinBlockTokens::get(), MaxBlockTokens::get()),
+			gamma: TrustGamma::get(),
+			recovery: TrustRecovery::get(),
+		}
+	}
+
+	#[test]
+	fn a_cheaters_block_size_keeps_shrinking_and_an_honest_buyers_grows_back() {
+		let params = params();
+		let mut state = TrustState::new(TrustProfile::Neutral, DefaultBlockTokens::get(), &params);
+		// One invalid token in every token block, for longer than `gamma ≥ W` takes.
+		for block in 0..40 {
+			let before = state.block_size;
+			state.apply_block(1, &params);
+			assert!(
+				state.block_size < before || state.block_size == MinBlockTokens::get(),
+				"block {block}: a cheater kept W = {before} while cheating"
+			);
+		}
+		assert_eq!(state.block_size, MinBlockTokens::get());
+		// It stops cheating: clean blocks win its size back.
+		for _ in 0..200 {
+			state.apply_block(0, &params);
+		}
+		assert_eq!(state.block_size, DefaultBlockTokens::get());
 	}
 }

@@ -1,7 +1,9 @@
 //! The pallet's logic, one module per feature; `lib.rs` only declares and dispatches.
 
+pub mod credits;
 pub mod issuance;
 pub mod pruning;
+pub mod receipts;
 pub mod registry;
 pub mod settlement;
 pub mod trust;

@@ -1,9 +1,12 @@
 //! `submit_block`: the block's checks of form, then validation, then moving the money.
 //!
-//! All of it runs in the extrinsic's storage transaction: if any transfer fails, nothing of
-//! the block is kept and the sequence number does not advance.
+//! All of it runs in the extrinsic's storage transaction: if the block fails (the auditor
+//! cannot pay, held funds are missing), nothing of it is kept and the sequence number does not
+//! advance. A payout the merchant's account cannot receive does not fail the block: it is
+//! held on the auditor as the merchant's credit (`features::credits`), so one party's fault
+//! never blocks another.
 
-use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockSummary};
+use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockPurchase, BlockSummary};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::{
 	pallet_prelude::*,
@@ -14,7 +17,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micropay_primitives::{
-	purchase::PurchaseId,
+	desk::settle_horizon,
+	purchase::{may_prepay, token_block_content, PurchaseId},
 	risk::{block_risk, merchant_payout, PurchaseBooks},
 	token::{BatchId, InvalidReason},
 };
@@ -40,16 +44,22 @@ impl<T: Config> Pallet<T> {
 	pub fn block_shape(purchases: &BlockPurchases<T>) -> BlockShape {
 		let words = purchases
 			.iter()
-			.flat_map(|purchase| purchase.tokens.iter().map(|token| (token.batch, token.word())))
+			.flat_map(|purchase| {
+				purchase.purchase.tokens.iter().map(|token| (token.batch, token.word()))
+			})
 			.collect::<BTreeSet<_>>();
 		BlockShape {
 			purchases: purchases.len() as u32,
-			tokens: purchases.iter().map(|purchase| purchase.tokens.len() as u32).sum(),
+			tokens: purchases.iter().map(|purchase| purchase.purchase.tokens.len() as u32).sum(),
 			words: words.len() as u32,
 		}
 	}
 
 	/// Validates and settles one token block of `user` submitted by `auditor`.
+	///
+	/// # Errors
+	/// `NotAuditor`; the form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
+	/// `AuditorCannotPay` or `HoldMismatch` from settlement. On error nothing is kept.
 	pub(crate) fn do_submit_block(
 		auditor: T::AccountId,
 		user: T::AccountId,
@@ -58,13 +68,14 @@ impl<T: Config> Pallet<T> {
 	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
 		let prepaid_limit = Self::user_trust(&auditor, &user).prepaid_limit;
-		Self::ensure_well_formed(&purchases, prepaid_limit)?;
+		Self::ensure_well_formed(&auditor, &purchases, prepaid_limit)?;
 		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 
 		let verdicts = Self::validate_block(&user, &purchases);
 		let bond_before = info.bond;
-		let summary = Self::settle(&auditor, &mut info, seq, &verdicts)?;
+		let mut summary = Self::settle(&auditor, &mut info, seq, &verdicts)?;
+		summary.content = token_block_content(verdicts.iter().map(|verdict| &verdict.id));
 		if info.bond != bond_before {
 			Auditors::<T>::insert(&auditor, info);
 		}
@@ -85,14 +96,23 @@ impl<T: Config> Pallet<T> {
 	/// only if the block, with it, still holds fewer tokens (the purchase that reaches `W` is
 	/// held, so `W = 1` holds every purchase). Held purchases may come anywhere, e.g. first:
 	/// those that arrived while the user's previous block was being validated.
-	fn ensure_well_formed(purchases: &BlockPurchases<T>, prepaid_limit: u32) -> DispatchResult {
+	///
+	/// # Errors
+	/// `EmptyBlock`, `EmptyPurchase`, `WrongAuditor` (a purchase signed for another auditor),
+	/// `PrepaidBeyondBlockSize`, `TooManyTokens`.
+	fn ensure_well_formed(
+		auditor: &T::AccountId,
+		purchases: &BlockPurchases<T>,
+		prepaid_limit: u32,
+	) -> DispatchResult {
 		ensure!(!purchases.is_empty(), Error::<T>::EmptyBlock);
 		let mut tokens = 0u32;
-		for purchase in purchases {
+		for BlockPurchase { purchase, prepaid } in purchases {
+			ensure!(purchase.auditor == *auditor, Error::<T>::WrongAuditor);
 			ensure!(!purchase.tokens.is_empty(), Error::<T>::EmptyPurchase);
 			tokens = tokens.saturating_add(purchase.tokens.len() as u32);
 			ensure!(
-				!purchase.prepaid || tokens < prepaid_limit,
+				!prepaid || may_prepay(tokens, prepaid_limit),
 				Error::<T>::PrepaidBeyondBlockSize
 			);
 		}
@@ -137,7 +157,7 @@ impl<T: Config> Pallet<T> {
 				let owed = payouts.entry(verdict.merchant.clone()).or_insert_with(Zero::zero);
 				*owed = owed.saturating_add(payout);
 				summary.paid_out = summary.paid_out.saturating_add(payout);
-				Self::record_settled(verdict.id, verdict.last_valid_block.unwrap_or(now));
+				Self::record_settled(verdict.id, Self::forget_settled_after(verdict, now));
 				Self::deposit_event(Event::PurchaseSettled {
 					purchase: verdict.id,
 					merchant: verdict.merchant.clone(),
@@ -223,8 +243,14 @@ impl<T: Config> Pallet<T> {
 		Ok(redeemed)
 	}
 
-	/// Pays `amount` to `merchant` from the auditor's free balance, topped up from its bond.
-	fn pay_merchant(
+	/// Pays `amount` to `merchant` from the auditor's free balance, topped up from its bond. If
+	/// the merchant's account cannot receive it, the amount is held on the auditor as the
+	/// merchant's credit instead (`PayoutCredited`).
+	///
+	/// # Errors
+	/// `AuditorCannotPay` if free balance and bond together fall short; `HoldMismatch` if the
+	/// bond on hold is smaller than its record.
+	pub(crate) fn pay_merchant(
 		auditor: &T::AccountId,
 		info: &mut AuditorInfoOf<T>,
 		merchant: &T::AccountId,
@@ -247,13 +273,28 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::HoldMismatch)?;
 			info.bond = info.bond.saturating_sub(shortfall);
 		}
-		T::Currency::transfer(auditor, merchant, amount, Preservation::Preserve)
-			.map_err(|_| Error::<T>::PayoutFailed)?;
+		if T::Currency::transfer(auditor, merchant, amount, Preservation::Preserve).is_err() {
+			Self::credit_merchant(auditor, merchant, amount)?;
+		}
 		Ok(())
 	}
 
+	/// The block after which a purchase settled now by `verdict` may be forgotten: once all
+	/// its tokens expired (a prepaid replay with no live token is not paid), and not before any receipt for
+	/// it can still be claimed (a receipt signed when it was admitted falls due within the
+	/// desk's horizon, then may be claimed for `ReceiptClaimWindow` blocks).
+	fn forget_settled_after(
+		verdict: &PurchaseVerdictOf<T>,
+		now: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		let horizon = settle_horizon(&Self::desk_limits());
+		let receipts_closed =
+			now.saturating_add(horizon.into()).saturating_add(T::ReceiptClaimWindow::get());
+		verdict.expires_by.map_or(receipts_closed, |at| at.max(receipts_closed))
+	}
+
 	/// Remembers a settled purchase until block `forget_after`.
-	fn record_settled(id: PurchaseId, forget_after: BlockNumberFor<T>) {
+	pub(crate) fn record_settled(id: PurchaseId, forget_after: BlockNumberFor<T>) {
 		SettledPurchases::<T>::insert(id, forget_after);
 		SettledByExpiry::<T>::insert(forget_after, id, ());
 	}

@@ -6,23 +6,30 @@
 //!
 //! Rules, in the order they are applied to each purchase:
 //! 1. the purchase id (hash of its signing payload) was settled before, or appears earlier in
-//!    the block: every token is `DoubleSold`;
-//! 2. the buyer's signature does not verify: every token is `BadSignature`;
+//!    the block: every token is `DoubleSold`, and the purchase is never paid again, prepaid or
+//!    not;
+//! 2. the buyer's signature verifies over neither the signing payload nor its browser-wallet
+//!    form (`<Bytes>…</Bytes>`): every token is `BadSignature`;
 //! 3. per token: seen earlier in the block (in any purchase, accepted or not: the rule is
 //!    strict) → `DoubleSpentInBlock`; unknown batch or index → `Unknown`; owned by someone
 //!    else → `NotOwned`; batch expired or reclaimed → `Expired`; spent bit set →
 //!    `DoubleSpentOnChain`; the bank's held collateral, less what accepted purchases of this
 //!    block already claim, does not cover the token → `CollateralMissing`.
 //!
-//! A prepaid purchase is always accepted (its merchant is paid); a held one only with no
-//! invalid token. Only accepted purchases claim collateral.
+//! A prepaid purchase is accepted (its merchant is paid) unless it is a double-sell or none of
+//! its tokens is still live (issued and unexpired): the desk never promises tokens that expire
+//! before their token block can settle, and a settled id is kept until all its tokens
+//! expired, so an id forgotten after that can never be paid again. A held purchase is
+//! accepted only with no invalid token. Only accepted purchases claim collateral.
+//! (The purchase's auditor was checked before: `submit_block` refuses a block with a purchase
+//! naming another auditor.)
 //!
 //! A purchase's value is the face value of its tokens that the chain knows (issued batches,
 //! whoever owns them). A forged token has no face value on chain, so it adds nothing to a
 //! prepaid purchase's payout: the auditor's promise for it is off chain, and the front desk
 //! is where a forged token must be caught before prepaying.
 
-use crate::{pallet::*, PurchaseVerdict};
+use crate::{pallet::*, BlockPurchase, PurchaseVerdict};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
 	vec::Vec,
@@ -30,7 +37,7 @@ use alloc::{
 use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
 use frame_system::pallet_prelude::BlockNumberFor;
 use micropay_primitives::{
-	purchase::{purchase_id, signing_payload, PurchaseBody, PurchaseId},
+	purchase::{purchase_id, wrapped_payload, PurchaseId},
 	token::{BatchId, InvalidReason, TokenId},
 };
 use sp_runtime::traits::{Saturating, Verify, Zero};
@@ -75,22 +82,24 @@ impl<T: Config> Reads<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The signing payload and id of a purchase of `user` on this chain.
+	/// The signing payload and id of a purchase of `buyer` on this chain.
 	pub fn purchase_payload(
-		user: &T::AccountId,
-		purchase: &BlockPurchaseOf<T>,
+		buyer: &T::AccountId,
+		purchase: &SignedPurchaseOf<T>,
 	) -> (alloc::vec::Vec<u8>, PurchaseId) {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		let body = PurchaseBody {
-			buyer: user.clone(),
-			merchant: purchase.merchant.clone(),
-			item: purchase.item,
-			created_at: purchase.created_at,
-			tokens: &purchase.tokens,
-		};
-		let payload = signing_payload(&genesis, &body);
+		let payload = purchase.signing_payload(&genesis, buyer);
 		let id = purchase_id(&payload);
 		(payload, id)
+	}
+
+	/// Whether `buyer` signed `payload`, plainly or as a browser wallet signs raw bytes.
+	pub fn buyer_signed(
+		buyer: &T::AccountId,
+		payload: &[u8],
+		signature: &T::BuyerSignature,
+	) -> bool {
+		signature.verify(payload, buyer) || signature.verify(&wrapped_payload(payload)[..], buyer)
 	}
 
 	/// Checks every token of `purchases`, signed by `user`, against the current state.
@@ -107,11 +116,11 @@ impl<T: Config> Pallet<T> {
 
 		purchases
 			.iter()
-			.map(|purchase| {
+			.map(|BlockPurchase { purchase, prepaid }| {
 				let (payload, id) = Self::purchase_payload(user, purchase);
 				let whole = if SettledPurchases::<T>::contains_key(id) || !seen_ids.insert(id) {
 					Some(InvalidReason::DoubleSold)
-				} else if !purchase.signature.verify(&payload[..], user) {
+				} else if !Self::buyer_signed(user, &payload, &purchase.signature) {
 					Some(InvalidReason::BadSignature)
 				} else {
 					None
@@ -120,21 +129,27 @@ impl<T: Config> Pallet<T> {
 				let mut verdict: PurchaseVerdictOf<T> = PurchaseVerdict {
 					id,
 					merchant: purchase.merchant.clone(),
-					prepaid: purchase.prepaid,
+					prepaid: *prepaid,
 					value: Zero::zero(),
 					valid: BoundedVec::new(),
 					invalid: BoundedVec::new(),
 					accepted: false,
-					last_valid_block: None,
+					expires_by: None,
 				};
 				let mut claims = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+				// Whether any of its tokens is issued and not expired.
+				let mut live = false;
 				for token in purchase.tokens.iter() {
 					let first_use = seen_tokens.insert(*token);
 					let batch = reads.batch(token.batch);
-					if let Some(batch) = &batch {
-						if token.index < batch.count {
-							verdict.value = verdict.value.saturating_add(batch.value);
-						}
+					if let Some(batch) = batch.as_ref().filter(|batch| token.index < batch.count) {
+						verdict.value = verdict.value.saturating_add(batch.value);
+						verdict.expires_by = Some(
+							verdict
+								.expires_by
+								.map_or(batch.expires_at, |at| at.max(batch.expires_at)),
+						);
+						live |= !batch.is_expired_at(&now);
 					}
 					let reason = whole.or_else(|| {
 						if !first_use {
@@ -158,11 +173,6 @@ impl<T: Config> Pallet<T> {
 						(None, Some(batch)) => {
 							let claim = claims.entry(batch.bank.clone()).or_insert_with(Zero::zero);
 							*claim = claim.saturating_add(batch.value);
-							verdict.last_valid_block = Some(
-								verdict
-									.last_valid_block
-									.map_or(batch.expires_at, |at| at.max(batch.expires_at)),
-							);
 							let _ = verdict.valid.try_push((*token, batch.bank, batch.value));
 						},
 						(None, None) => {
@@ -171,7 +181,9 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 
-				verdict.accepted = verdict.prepaid || verdict.invalid.is_empty();
+				let double_sold = whole == Some(InvalidReason::DoubleSold);
+				verdict.accepted =
+					!double_sold && if verdict.prepaid { live } else { verdict.invalid.is_empty() };
 				if verdict.accepted {
 					for (bank, amount) in claims {
 						let total = claimed.entry(bank).or_insert_with(Zero::zero);

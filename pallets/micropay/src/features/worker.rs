@@ -1,34 +1,53 @@
-//! The auditor's offchain worker.
+//! The auditor's offchain worker, and the chain checks its front desk asks for.
 //!
-//! On every imported block, for each buyer the node's front desk (RPC `micropay_*`) has a
-//! record for ([`micropay_primitives::desk`], in persistent offchain storage):
-//! 1. if the buyer's in-flight token block is settled on chain (the chain's next sequence
-//!    number passed it), each of its purchases is marked settled or rejected, with the
-//!    rejection reason when this block's events carry it;
-//! 2. else if it is still in flight after `DeskResubmitAfter` blocks, it is sent again (its
-//!    transaction may have been dropped; the sequence number lets only one copy settle);
+//! On every imported block, for each buyer in the desk's list ([`micropay_primitives::desk`],
+//! in persistent offchain storage), in one compare-and-set of the buyer's record:
+//! 1. once the chain's next sequence number passed the in-flight token block, it is resolved
+//!    **by content**: if the chain's last token block of (auditor, buyer) is ours (same
+//!    sequence number and content hash), each purchase is settled or rejected (with the
+//!    reason this block's events carry); otherwise another block took the number (a second
+//!    node on our key, a block sent by hand), so only what the chain settled is settled and
+//!    the rest goes back to the open block;
+//! 2. else if it is still in flight after `DeskResubmitAfter` blocks it is sent again, and
+//!    after `MAX_SENDS` sends it is re-formed with the current sequence number and `W`, so a
+//!    token block the chain refuses whole is never resent forever;
 //! 3. else if the open block reached the buyer's `W` or waited `DeskMaxBlockAge` blocks, it
-//!    becomes the in-flight block, numbered with the chain's next sequence number, and is
-//!    submitted as a signed `submit_block` from the auditor key.
+//!    becomes the in-flight block and is submitted as a signed `submit_block`.
 //!
-//! Each record changes by one compare-and-set, so the RPC threads and overlapping workers
-//! never lose or duplicate a purchase, and the in-flight block is written before its
-//! transaction is sent, so a crash at any point at worst delays a submission.
+//! Then it releases the resolved promises from the auditor's exposure, collects the index
+//! keys of purchases the record forgot, and takes idle buyers off the list.
+//!
+//! The in-flight block is written before its transaction is sent, so a crash at any point at
+//! worst delays a submission.
 
-use crate::{crypto::AUDITOR_KEY_TYPE, pallet::*, BlockPurchase, InvalidReason, PurchaseId};
+use crate::{
+	crypto::AUDITOR_KEY_TYPE, pallet::*, AuditorStatus, BlockPurchase, InvalidReason, PurchaseId,
+};
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, BoundedVec};
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{Inspect, InspectHold},
+	traits::tokens::{Fortitude, Preservation},
+	BoundedVec,
+};
 use frame_system::{
 	offchain::{AppCrypto, SendSignedTransaction, Signer},
 	pallet_prelude::BlockNumberFor,
 };
-use micropay_primitives::desk::{
-	user_key, BlockLimits, ChainCheck, DeskPurchase, InFlight, Refusal, Resolution, UserDesk,
-	USERS_KEY,
+use micropay_primitives::{
+	desk::{
+		choose_auditor_key, purchase_key, settle_horizon, user_key, BlockLimits, ChainCheck,
+		DeskPurchase, InFlight, Refusal, Resolution, Resolved, SettledTokenBlock, UserDesk,
+		RELEASED_KEY, USERS_KEY,
+	},
+	purchase::SignedPurchase,
+	risk::merchant_payout,
+	token::TokenId,
 };
 use sp_runtime::{
-	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic,
-	SaturatedConversion,
+	offchain::storage::{MutateStorageError, StorageValueRef},
+	traits::{IdentifyAccount, Saturating},
+	RuntimeAppPublic, SaturatedConversion,
 };
 
 /// A buyer's desk record in this runtime.
@@ -37,6 +56,12 @@ pub type DeskOf<T> =
 /// A purchase at the desk in this runtime.
 pub type DeskPurchaseOf<T> =
 	DeskPurchase<<T as frame_system::Config>::AccountId, <T as Config>::BuyerSignature>;
+/// A signed purchase as the desk receives it (tokens in a plain vector).
+pub type DeskSignedOf<T> = SignedPurchase<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::BuyerSignature,
+	Vec<TokenId>,
+>;
 
 /// Log target of the worker.
 const LOG_TARGET: &str = "micropay::auditor";
@@ -51,6 +76,12 @@ impl<T: Config> Pallet<T> {
 			max_age: T::DeskMaxBlockAge::get(),
 			resubmit_after: T::DeskResubmitAfter::get(),
 		}
+	}
+
+	/// The auditor a node with auditor keys `candidates` serves, by the rule its desk and its
+	/// worker share ([`choose_auditor_key`]): the smallest that is a registered auditor.
+	pub fn desk_auditor(candidates: &[T::AccountId]) -> Option<T::AccountId> {
+		choose_auditor_key(candidates, |account| Auditors::<T>::contains_key(account))
 	}
 
 	/// Runs the worker for block `now` (see the module docs).
@@ -68,18 +99,22 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The first auditor key in the keystore whose account is a registered auditor.
+	/// The keystore's auditor key that [`Self::desk_auditor`] chooses, with its account.
 	fn local_auditor() -> Option<(T::Public, T::AccountId)> {
-		let keys = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all();
-		keys.into_iter()
-			.map(|key| {
-				let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
-					key.into();
-				let public: T::Public = generic.into();
-				let account = public.clone().into_account();
-				(public, account)
-			})
-			.find(|(_, account)| Auditors::<T>::contains_key(account))
+		let keys: Vec<(T::Public, T::AccountId)> =
+			<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
+				.into_iter()
+				.map(|key| {
+					let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+						key.into();
+					let public: T::Public = generic.into();
+					let account = public.clone().into_account();
+					(public, account)
+				})
+				.collect();
+		let accounts: Vec<T::AccountId> = keys.iter().map(|(_, account)| account.clone()).collect();
+		let chosen = Self::desk_auditor(&accounts)?;
+		keys.into_iter().find(|(_, account)| *account == chosen)
 	}
 
 	/// Resolves, resubmits or forms `user`'s token block in one compare-and-set of its record;
@@ -91,31 +126,92 @@ impl<T: Config> Pallet<T> {
 	) -> Option<InFlight<T::AccountId, T::BuyerSignature>> {
 		let limits = Self::desk_limits();
 		let chain_seq = NextBlockSeq::<T>::get(auditor, user);
-		let w = Self::user_trust(auditor, user).state.block_size;
+		let last = LastBlock::<T>::get(auditor, user)
+			.map(|summary| SettledTokenBlock { seq: summary.seq, content: summary.content });
+		let trust = Self::user_trust(auditor, user);
+		let w = trust.state.block_size;
 		let key = user_key(user);
 		let record = StorageValueRef::persistent(&key);
 		let mut send = None;
+		let mut resolved = None;
+		let mut idle = false;
 		let written = record.mutate::<DeskOf<T>, (), _>(|stored| {
 			let mut desk = stored.ok().flatten().ok_or(())?;
-			let resolved = desk.resolve(chain_seq, Self::resolution);
-			send = if desk.resubmit_due(now, &limits) {
-				desk.in_flight.as_mut().map(|block| {
-					block.submitted_at = now;
-					block.clone()
-				})
-			} else if desk.block_due(w, now, &limits) {
-				Some(desk.take_block(chain_seq, now, &limits).clone())
-			} else {
-				None
-			};
+			let before = desk.clone();
+			resolved = desk.resolve(chain_seq, last, Self::resolution);
+			if desk.resubmit_due(now, &limits) {
+				send = desk.resend(now);
+			}
+			if send.is_none() && desk.block_due(w, now, &limits) {
+				send = Some(desk.take_block(chain_seq, now, &limits, trust.prepaid_limit).clone());
+			}
+			idle = desk.is_idle();
 			// Nothing changed: leave the record alone (no write, no conflict).
-			if !resolved && send.is_none() {
+			if desk == before {
 				return Err(());
 			}
 			Ok(desk)
 		});
-		// A concurrent change (the RPC admitting a purchase) wins; the next block retries.
-		written.ok().and(send)
+		match written {
+			Ok(_) => {
+				if let Some(done) = resolved {
+					Self::after_resolution(&done);
+				}
+			},
+			// Unchanged (or no record): nothing to send or release.
+			Err(MutateStorageError::ValueFunctionFailed(())) => send = None,
+			// A concurrent change (the RPC admitting a purchase) wins; the next block retries.
+			Err(MutateStorageError::ConcurrentModification(_)) => return None,
+		}
+		if idle {
+			Self::forget_idle_buyer(user, &key);
+		}
+		send
+	}
+
+	/// Releases resolved promises from the exposure and collects forgotten index keys.
+	fn after_resolution(done: &Resolved) {
+		let released: u128 = done
+			.resolved
+			.iter()
+			.filter(|(_, resolution, _)| resolution.releases_promise())
+			.map(|(_, _, promised)| *promised)
+			.sum();
+		if released > 0 {
+			let counter = StorageValueRef::persistent(RELEASED_KEY);
+			let _ = counter.mutate::<u128, (), _>(|total| {
+				Ok(total.ok().flatten().unwrap_or(0).saturating_add(released))
+			});
+		}
+		for id in &done.forgotten {
+			StorageValueRef::persistent(&purchase_key(id)).clear();
+		}
+	}
+
+	/// Takes `user` off the worker's list when nothing of it waits; puts it back if the desk
+	/// admitted a purchase meanwhile (the desk registers a buyer after admitting, so one of
+	/// the two always sees the other's write).
+	fn forget_idle_buyer(user: &T::AccountId, key: &[u8]) {
+		let list = StorageValueRef::persistent(USERS_KEY);
+		let _ = list.mutate::<Vec<T::AccountId>, (), _>(|users| {
+			let mut users = users.ok().flatten().unwrap_or_default();
+			users.retain(|listed| listed != user);
+			Ok(users)
+		});
+		let busy = StorageValueRef::persistent(key)
+			.get::<DeskOf<T>>()
+			.ok()
+			.flatten()
+			.is_some_and(|desk| !desk.is_idle());
+		if busy {
+			let _ = list.mutate::<Vec<T::AccountId>, (), _>(|users| {
+				let mut users = users.ok().flatten().unwrap_or_default();
+				if !users.contains(user) {
+					users.push(user.clone());
+				}
+				Ok(users)
+			});
+		}
 	}
 
 	/// What became of a purchase of a block the chain has settled.
@@ -155,12 +251,15 @@ impl<T: Config> Pallet<T> {
 			purchases: purchases.clone(),
 		});
 		match sent {
-			Some((_, Ok(()))) => {
-				log::info!(target: LOG_TARGET, "submitted block {} of {user:?}", block.seq)
-			},
+			Some((_, Ok(()))) => log::info!(
+				target: LOG_TARGET,
+				"submitted block {} of {user:?} (send {})",
+				block.seq,
+				block.sends
+			),
 			Some((_, Err(()))) => log::warn!(
 				target: LOG_TARGET,
-				"the pool refused block {} of {user:?}; it will be sent again",
+				"the pool refused block {} of {user:?}; it will be sent again or re-formed",
 				block.seq
 			),
 			None => log::error!(target: LOG_TARGET, "no {AUDITOR_KEY_TYPE:?} key can sign"),
@@ -169,58 +268,96 @@ impl<T: Config> Pallet<T> {
 
 	/// The desk's purchases as `submit_block` takes them.
 	fn block_purchases(purchases: Vec<DeskPurchaseOf<T>>) -> Option<BlockPurchases<T>> {
-		purchases.into_iter().map(Self::block_purchase).collect::<Option<Vec<_>>>()?.try_into().ok()
+		purchases
+			.into_iter()
+			.map(|entry| Self::block_purchase(entry.purchase, entry.prepaid))
+			.collect::<Option<Vec<_>>>()?
+			.try_into()
+			.ok()
 	}
 
 	/// A desk purchase as a block purchase, if it fits the runtime's bounds.
-	fn block_purchase(purchase: DeskPurchaseOf<T>) -> Option<BlockPurchaseOf<T>> {
-		Some(BlockPurchase {
-			merchant: purchase.merchant,
-			item: purchase.item,
-			created_at: purchase.created_at,
-			tokens: BoundedVec::try_from(purchase.tokens).ok()?,
-			signature: purchase.signature,
-			prepaid: purchase.prepaid,
-		})
+	fn block_purchase(purchase: DeskSignedOf<T>, prepaid: bool) -> Option<BlockPurchaseOf<T>> {
+		let purchase = purchase.map_tokens(|tokens| BoundedVec::try_from(tokens).ok())?;
+		Some(BlockPurchase { purchase, prepaid })
 	}
 
 	/// The front desk's check of one purchase of `buyer` against the chain, by the rules of
-	/// `submit_block` (as a held purchase alone in a block): its id, or the first reason to
-	/// refuse it.
+	/// `submit_block` (as a held purchase alone in a block): its id and the face value of its
+	/// tokens, or the first reason to refuse it.
 	pub fn check_purchase(
 		buyer: &T::AccountId,
-		purchase: DeskPurchaseOf<T>,
-	) -> Result<PurchaseId, Refusal> {
-		let held = DeskPurchase { prepaid: false, ..purchase };
-		let block: BlockPurchases<T> = Self::block_purchase(held)
+		purchase: DeskSignedOf<T>,
+	) -> Result<(PurchaseId, BalanceOf<T>), Refusal> {
+		let block: BlockPurchases<T> = Self::block_purchase(purchase, false)
 			.and_then(|purchase| BoundedVec::try_from(alloc::vec![purchase]).ok())
-			.filter(|block| block.iter().all(|purchase| !purchase.tokens.is_empty()))
+			.filter(|block| block.iter().all(|entry| !entry.purchase.tokens.is_empty()))
 			.ok_or(Refusal::BadSize)?;
 		let verdict = Self::validate_block(buyer, &block).pop().ok_or(Refusal::BadSize)?;
 		match verdict.invalid.first() {
 			Some((token, reason)) => Err(Refusal::Invalid(*token, *reason)),
-			None => Ok(verdict.id),
+			None => Ok((verdict.id, verdict.value)),
 		}
 	}
 
-	/// Everything the front desk needs from the chain about a purchase of `buyer` handed to
-	/// `auditor`, in one runtime call (see `MicropayApi::desk_check`).
+	/// The first token of `tokens` that expires within `horizon` blocks of `now`.
+	fn expiring_within(
+		tokens: &[TokenId],
+		now: BlockNumberFor<T>,
+		horizon: u32,
+	) -> Option<TokenId> {
+		let settled_by = now.saturating_add(horizon.into());
+		tokens.iter().copied().find(|token| {
+			Batches::<T>::get(token.batch).is_some_and(|batch| batch.expires_at <= settled_by)
+		})
+	}
+
+	/// Everything the front desk of `auditor` needs from the chain about a purchase of
+	/// `buyer`, in one runtime call (see `MicropayApi::desk_check`): the verdict by the rules
+	/// of `submit_block`, refusing also a purchase naming another auditor, an auditor that is
+	/// not active, and tokens that expire before a token block could settle
+	/// ([`settle_horizon`]); the buyer's `W`; the amount due to the merchant; and what backs
+	/// the auditor's promises.
 	pub fn desk_check(
 		auditor: &T::AccountId,
 		buyer: &T::AccountId,
-		purchase: DeskPurchaseOf<T>,
+		purchase: DeskSignedOf<T>,
 	) -> ChainCheck {
 		let limits = Self::desk_limits();
+		let info = Auditors::<T>::get(auditor);
 		let size = purchase.tokens.len() as u32;
-		let verdict = if size == 0 || size > limits.max_tokens_per_purchase {
+		let now = frame_system::Pallet::<T>::block_number();
+		let tokens = purchase.tokens.clone();
+		let named = purchase.auditor.clone();
+		let verdict = if !info.is_some_and(|info| info.status == AuditorStatus::Active) {
+			Err(Refusal::AuditorInactive)
+		} else if named != *auditor {
+			Err(Refusal::WrongAuditor)
+		} else if size == 0 || size > limits.max_tokens_per_purchase {
 			Err(Refusal::BadSize)
 		} else {
-			Self::check_purchase(buyer, purchase)
+			Self::check_purchase(buyer, purchase).and_then(|checked| {
+				match Self::expiring_within(&tokens, now, settle_horizon(&limits)) {
+					Some(token) => Err(Refusal::ExpiresTooSoon(token)),
+					None => Ok(checked),
+				}
+			})
 		};
+		let rho = info.map(|info| info.rho).unwrap_or_default();
+		let amount_due = verdict
+			.as_ref()
+			.map_or(0, |(_, value)| merchant_payout((*value).saturated_into(), rho));
+		let bond: u128 =
+			T::Currency::balance_on_hold(&HoldReason::AuditorBond.into(), auditor).saturated_into();
+		let free: u128 =
+			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite)
+				.saturated_into();
 		ChainCheck {
-			verdict,
+			verdict: verdict.map(|(id, _)| id),
 			block_size: Self::user_trust(auditor, buyer).state.block_size,
 			limits,
+			amount_due,
+			cover: bond.saturating_add(free),
 		}
 	}
 }

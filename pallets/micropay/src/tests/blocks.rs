@@ -11,6 +11,7 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	traits::tokens::{Fortitude, Precision, Preservation, Restriction},
 };
+use micropay_primitives::desk::settle_horizon;
 use sp_runtime::DispatchError;
 
 const V: Balance = 10;
@@ -120,8 +121,15 @@ fn a_bad_signature_invalidates_every_token_of_the_purchase() {
 fn a_purchase_signed_for_another_chain_has_a_bad_signature() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 1, V, 100);
-		let elsewhere =
-			sign_for_genesis(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false, 5, &[1u8; 32]);
+		let elsewhere = sign_purchase(
+			&buyer_pair(),
+			&merchant(),
+			&auditor(),
+			tokens(batch, 0, 1),
+			false,
+			5,
+			&[1u8; 32],
+		);
 		assert_ok!(submit(0, vec![elsewhere]));
 		assert_eq!(reported_invalid()[0].1, InvalidReason::BadSignature);
 		assert_eq!(collateral(), V);
@@ -190,7 +198,7 @@ fn a_replayed_purchase_is_double_sold() {
 		let batch = issue(&buyer(), 2, V, 100);
 		let original = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false);
 		assert_ok!(submit(0, vec![original.clone()]));
-		let (_, id) = Micropay::purchase_payload(&buyer(), &original);
+		let id = purchase_id_of(&original);
 		assert_eq!(SettledPurchases::<Test>::get(id), Some(100));
 		let paid = free(&merchant());
 		assert_ok!(submit(1, vec![original]));
@@ -442,10 +450,13 @@ fn settled_ids_are_forgotten_once_their_tokens_expired() {
 		let batch = issue(&buyer(), 1, V, 6);
 		let p = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false);
 		assert_ok!(submit(0, vec![p.clone()]));
-		let (_, id) = Micropay::purchase_payload(&buyer(), &p);
-		run_to_block(6);
+		let id = purchase_id_of(&p);
+		// Kept while its tokens live, and while a receipt for it could still be claimed.
+		let receipts_closed =
+			1 + u64::from(settle_horizon(&Micropay::desk_limits())) + CLAIM_WINDOW;
+		run_to_block(receipts_closed);
 		assert!(SettledPurchases::<Test>::contains_key(id));
-		run_to_block(8);
+		run_to_block(receipts_closed + 2);
 		assert!(!SettledPurchases::<Test>::contains_key(id));
 		assert_eq!(crate::SettledByExpiry::<Test>::iter().count(), 0);
 	});
@@ -461,8 +472,9 @@ fn the_largest_block_validates_and_its_size_is_known() {
 		let encoded: crate::BlockPurchases<Test> = block.clone().try_into().unwrap();
 		let size = encoded.encode().len();
 		println!("largest mock block: 64 tokens in 4 purchases = {size} bytes SCALE-encoded");
-		// 4 × (32 merchant + 32 item + 8 time + 1 len + 16 × 12 token + 65 signature + 1) + 1.
-		assert_eq!(size, 1 + 4 * (32 + 32 + 8 + 1 + 16 * 12 + 65 + 1));
+		// 4 × (32 merchant + 32 auditor + 32 item + 8 time + 1 len + 16 × 12 token
+		//      + 65 signature + 1 prepaid) + 1.
+		assert_eq!(size, 1 + 4 * (32 + 32 + 32 + 8 + 1 + 16 * 12 + 65 + 1));
 		assert_ok!(submit(0, block));
 		assert_eq!(summary().valid, 64);
 		assert_eq!(collateral(), 0);

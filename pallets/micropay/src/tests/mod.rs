@@ -1,7 +1,9 @@
 //! Unit tests on the mock runtime; every test ends with the invariants and total issuance
 //! checked (see `mock::build_and_execute`).
 
+mod attacks;
 mod blocks;
+mod fuzz;
 mod issuance;
 mod registry;
 mod trust;

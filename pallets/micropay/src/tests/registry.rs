@@ -125,7 +125,7 @@ fn registering_an_auditor_holds_its_bond() {
 fn a_retired_auditor_gets_its_bond_back_only_after_the_period() {
 	build_and_execute(|| {
 		assert_noop!(
-			Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(merchant()), auditor()),
+			Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(auditor()), auditor()),
 			Error::<Test>::AuditorNotRetiring
 		);
 		assert_ok!(Micropay::deregister_auditor(RuntimeOrigin::root(), auditor()));
@@ -139,16 +139,16 @@ fn a_retired_auditor_gets_its_bond_back_only_after_the_period() {
 		);
 		run_to_block(1 + RETIREMENT - 1);
 		assert_noop!(
-			Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(merchant()), auditor()),
+			Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(auditor()), auditor()),
 			Error::<Test>::RetirementPeriodNotOver
 		);
 		run_to_block(1 + RETIREMENT);
-		assert_ok!(Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(merchant()), auditor()));
+		assert_ok!(Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(auditor()), auditor()));
 		assert!(Auditors::<Test>::get(auditor()).is_none());
 		assert_eq!(held_bond(&auditor()), 0);
 		assert_eq!(Balances::balance(&auditor()), AUDITOR_FUNDS);
 		assert_noop!(
-			Micropay::withdraw_auditor_bond(RuntimeOrigin::signed(merchant()), auditor()),
+			Micropay::withdraw_auditor_bond(RuntimeOrigin::root(), auditor()),
 			Error::<Test>::NotAuditor
 		);
 	});

@@ -2,12 +2,14 @@
 //! submits each exactly once (again only after `DeskResubmitAfter`), and resolves them.
 
 use crate::{
-	features::worker::DeskOf, mock::*, Call, InvalidReason, NextBlockSeq, TokenId, TrustProfile,
+	features::worker::{DeskOf, DeskSignedOf},
+	mock::*,
+	Call, InvalidReason, NextBlockSeq, TokenId, TrustProfile,
 };
 use codec::Encode;
 use frame_support::{assert_ok, traits::Hooks};
 use micropay_primitives::desk::{
-	user_key, Decision, DeskPurchase, PurchaseStatus, Resolution, USERS_KEY,
+	user_key, Decision, DeskPurchase, Promise, PurchaseStatus, Resolution, USERS_KEY,
 };
 use sp_core::offchain::StorageKind;
 use sp_runtime::traits::Dispatchable;
@@ -18,17 +20,15 @@ fn at_desk(purchases: &[TestPurchase]) -> DeskOf<Test> {
 	let w = Micropay::user_trust(&auditor(), &buyer()).state.block_size;
 	let now = System::block_number() as u32;
 	for purchase in purchases {
-		let (_, id) = Micropay::purchase_payload(&buyer(), purchase);
 		let entry = DeskPurchase {
-			id,
-			merchant: purchase.merchant.clone(),
-			item: purchase.item,
-			created_at: purchase.created_at,
-			tokens: purchase.tokens.to_vec(),
-			signature: purchase.signature.clone(),
+			id: purchase_id_of(purchase),
+			purchase: desk_form(purchase),
 			prepaid: false,
+			promise: None,
 		};
-		let decision = desk.admit(entry, w, now, &Micropay::desk_limits());
+		let promise =
+			Promise { amount: 1, deadline: 100, signature: purchase.purchase.signature.clone() };
+		let decision = desk.admit(entry, w, now, &Micropay::desk_limits(), Some(promise));
 		assert!(matches!(decision, Decision::Deliver | Decision::Wait), "{decision:?}");
 	}
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, USERS_KEY, &vec![buyer()].encode());
@@ -148,16 +148,8 @@ fn an_unsettled_block_is_sent_again_with_the_same_sequence_and_settles_once() {
 }
 
 /// The desk form of a block purchase.
-fn desk_form(purchase: &TestPurchase) -> crate::features::worker::DeskPurchaseOf<Test> {
-	DeskPurchase {
-		id: [0; 32],
-		merchant: purchase.merchant.clone(),
-		item: purchase.item,
-		created_at: purchase.created_at,
-		tokens: purchase.tokens.to_vec(),
-		signature: purchase.signature.clone(),
-		prepaid: true,
-	}
+fn desk_form(purchase: &TestPurchase) -> DeskSignedOf<Test> {
+	purchase.purchase.clone().map_tokens(|tokens| Some(tokens.into_inner())).unwrap()
 }
 
 #[test]
@@ -167,8 +159,8 @@ fn the_desk_check_applies_the_chain_rules_to_one_purchase() {
 		let batch = issue(&buyer(), 4, 10, 500);
 		let not_ours = issue(&account_of(&other_buyer_pair()), 1, 10, 500);
 		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
-		let (_, id) = Micropay::purchase_payload(&buyer(), &good);
-		assert_eq!(Micropay::check_purchase(&buyer(), desk_form(&good)), Ok(id));
+		let id = purchase_id_of(&good);
+		assert_eq!(Micropay::check_purchase(&buyer(), desk_form(&good)), Ok((id, 20)));
 
 		let foreign =
 			purchase_at(&buyer_pair(), &merchant(), vec![TokenId::new(not_ours, 0)], true, 2);
@@ -182,7 +174,7 @@ fn the_desk_check_applies_the_chain_rules_to_one_purchase() {
 			Micropay::check_purchase(&buyer(), forged_signature),
 			Err(Refusal::Invalid(TokenId::new(batch, 0), InvalidReason::BadSignature))
 		);
-		let empty = DeskPurchase { tokens: vec![], ..desk_form(&good) };
+		let empty = DeskSignedOf::<Test> { tokens: vec![], ..desk_form(&good) };
 		assert_eq!(Micropay::check_purchase(&buyer(), empty), Err(Refusal::BadSize));
 
 		// Once settled on chain, the same purchase is a double-sell.
@@ -200,15 +192,71 @@ fn the_desk_check_reports_the_verdict_the_block_size_and_the_limits_in_one_call(
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 20, 10, 500);
 		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
-		let (_, id) = Micropay::purchase_payload(&buyer(), &good);
+		let id = purchase_id_of(&good);
 		let check = Micropay::desk_check(&auditor(), &buyer(), desk_form(&good));
 		assert_eq!(check.verdict, Ok(id));
+		// Two tokens of 10, less the auditor's 10%; the auditor's bond and free balance.
+		assert_eq!(check.amount_due, 18);
+		assert_eq!(check.cover, AUDITOR_FUNDS - 1);
 		assert_eq!(check.block_size, MaxBlockTokens::get()); // the mock's default W_0
 		assert_eq!(check.limits, Micropay::desk_limits());
-		let too_big = DeskPurchase { tokens: tokens(batch, 0, 17), ..desk_form(&good) };
+		let too_big = DeskSignedOf::<Test> { tokens: tokens(batch, 0, 17), ..desk_form(&good) };
 		assert_eq!(
 			Micropay::desk_check(&auditor(), &buyer(), too_big).verdict,
 			Err(Refusal::BadSize)
 		);
+	});
+}
+
+#[test]
+fn the_desk_refuses_tokens_that_expire_before_their_token_block_can_settle() {
+	build_and_execute(|| {
+		// Valid now, expired by the time the worker may have submitted (and resent) its block.
+		let soon = issue(&buyer(), 2, 10, System::block_number() + 2);
+		let bought = purchase_at(&buyer_pair(), &merchant(), tokens(soon, 0, 2), true, 1);
+		let check = Micropay::desk_check(&auditor(), &buyer(), desk_form(&bought));
+		assert_eq!(
+			check.verdict,
+			Err(micropay_primitives::desk::Refusal::ExpiresTooSoon(TokenId::new(soon, 0)))
+		);
+		// Tokens that outlive the desk's horizon are accepted.
+		let horizon = micropay_primitives::desk::settle_horizon(&Micropay::desk_limits());
+		let later = issue(&buyer(), 2, 10, System::block_number() + u64::from(horizon) + 1);
+		let bought = purchase_at(&buyer_pair(), &merchant(), tokens(later, 0, 2), true, 2);
+		assert!(Micropay::desk_check(&auditor(), &buyer(), desk_form(&bought)).verdict.is_ok());
+	});
+}
+
+#[test]
+fn purchases_missing_from_the_settled_token_block_go_back_to_the_open_block() {
+	let (mut ext, sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		assert_ok!(Micropay::set_trust_profile(
+			RuntimeOrigin::signed(auditor()),
+			buyer(),
+			TrustProfile::Neutral,
+			4
+		));
+		let batch = issue(&buyer(), 8, 10, 500);
+		let first = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
+		let second = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 2, 2), false, 2);
+		let admitted = at_desk(&[first.clone(), second]);
+		run_worker_at(2);
+		assert_eq!(sent().len(), 1);
+		// A second node on the same key (or the operator by hand) settles a different block
+		// with the same sequence number: only the first purchase.
+		assert_ok!(submit(0, vec![first]));
+		run_worker_at(3);
+		let desk = desk();
+		assert_eq!(
+			desk.status(&admitted.open[0].id),
+			Some(PurchaseStatus::Resolved(Resolution::Settled))
+		);
+		assert!(
+			!matches!(desk.status(&admitted.open[1].id), Some(PurchaseStatus::Resolved(_))),
+			"a purchase that was never on chain was resolved: {:?}",
+			desk.status(&admitted.open[1].id)
+		);
+		assert_eq!(desk.open.len(), 1, "it waits in the open block for the next token block");
 	});
 }
