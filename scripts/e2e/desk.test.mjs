@@ -87,7 +87,7 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   // Auditor2 before Alice's block reaches the chain.
   const cheat = await buyAtDesk(node, dave, { merchant: eve.address, item: item(13), createdAt: 13, tokens: daveTokens(5, 5) });
   assert.equal(cheat.answer.decision, 'deliver');
-  const elsewhere = signedPurchase(api, dave, { merchant: ferdie.address, item: item(14), createdAt: 14, tokens: daveTokens(5, 5), prepaid: false });
+  const elsewhere = signedPurchase(api, dave, { merchant: ferdie.address, auditor: auditor2.address, item: item(14), createdAt: 14, tokens: daveTokens(5, 5), prepaid: false });
   await sendAndWaitInBlock(api, api.tx.micropay.submitBlock(dave.address, 0, [elsewhere.purchase]), auditor2);
   // Dave fills his block to W = 20; the purchase reaching it waits.
   const daveRest = [];

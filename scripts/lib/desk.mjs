@@ -3,16 +3,17 @@
 // `deliver`, `wait` or `reject` (with the reason) at once. `node` is what
 // `startDevNode` returns (its `api` builds payloads, its `provider` sends the calls).
 import { u8aToHex } from '@polkadot/util';
-import { purchasePayload } from './purchase.mjs';
+import { DEV_AUDITOR, purchasePayload } from './purchase.mjs';
 
-/** The request a merchant sends for a purchase signed by `buyerPair`. */
-export function deskRequest(api, buyerPair, { merchant, item, createdAt, tokens }) {
-  const { payload, id } = purchasePayload(api, { buyer: buyerPair.address, merchant, item, createdAt, tokens });
+/** The request a merchant sends for a purchase signed by `buyerPair` for `auditor`. */
+export function deskRequest(api, buyerPair, { merchant, auditor = DEV_AUDITOR, item, createdAt, tokens }) {
+  const { payload, id } = purchasePayload(api, { buyer: buyerPair.address, merchant, auditor, item, createdAt, tokens });
   return {
     id: u8aToHex(id),
     request: {
       buyer: buyerPair.address,
       merchant,
+      auditor,
       item,
       createdAt,
       tokens,
@@ -29,6 +30,9 @@ export async function buyAtDesk(node, buyerPair, purchase) {
   const { id, request } = deskRequest(node.api, buyerPair, purchase);
   return { id, answer: await sendToDesk(node, request) };
 }
+
+/** The desk's auditor's promises outstanding, bond and free balance. */
+export const deskExposure = (node) => node.provider.send('micropay_exposure', []);
 
 /** What became of purchase `id` (hex), or null. */
 export const purchaseStatus = (node, id) => node.provider.send('micropay_purchaseStatus', [id]);

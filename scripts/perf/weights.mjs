@@ -2,15 +2,19 @@
 // ones): `transactionPaymentApi.queryInfo` prices a call from its arguments alone, so dummy
 // signatures do not matter here.
 import { u8aToHex } from '@polkadot/util';
+import { DEV_AUDITOR } from '../lib/purchase.mjs';
 
 /** A `submit_block` call of `purchases` purchases of `perPurchase` tokens each. */
 export function submitBlockCall(api, user, merchant, { purchases, perPurchase, batch = 0, seq = 0 }) {
   const block = Array.from({ length: purchases }, (_, j) => ({
-    merchant,
-    item: u8aToHex(new Uint8Array(32).fill(j % 256)),
-    createdAt: j,
-    tokens: Array.from({ length: perPurchase }, (_, i) => ({ batch, index: j * perPurchase + i })),
-    signature: { Sr25519: u8aToHex(new Uint8Array(64)) },
+    purchase: {
+      merchant,
+      auditor: DEV_AUDITOR,
+      item: u8aToHex(new Uint8Array(32).fill(j % 256)),
+      createdAt: j,
+      tokens: Array.from({ length: perPurchase }, (_, i) => ({ batch, index: j * perPurchase + i })),
+      signature: { Sr25519: u8aToHex(new Uint8Array(64)) },
+    },
     prepaid: false,
   }));
   return api.tx.micropay.submitBlock(user, seq, block);

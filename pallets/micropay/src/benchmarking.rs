@@ -288,5 +288,24 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn forget_buyer() -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let buyer: T::AccountId = account("buyer", 0, 0);
+		fund::<T>(&auditor, T::BuyerRecordDeposit::get().saturating_add(T::AuditorBond::get()));
+		Pallet::<T>::do_set_trust_profile(
+			auditor.clone(),
+			buyer.clone(),
+			TrustProfile::Neutral,
+			1,
+		)?;
+		NextBlockSeq::<T>::insert(&auditor, &buyer, 7);
+		LastBlock::<T>::insert(&auditor, &buyer, BlockSummary::<BalanceOf<T>>::default());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(auditor.clone()), buyer.clone());
+		assert!(!Trust::<T>::contains_key(&auditor, &buyer));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

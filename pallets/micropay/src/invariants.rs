@@ -73,6 +73,17 @@ impl<T: Config> Pallet<T> {
 			let held = T::Currency::balance_on_hold(&HoldReason::MerchantCredit.into(), &auditor);
 			frame_support::ensure!(held == amount, "held merchant credits differ from the record");
 		}
+		let mut records = BTreeMap::<T::AccountId, u32>::new();
+		for (auditor, _, _) in Trust::<T>::iter() {
+			*records.entry(auditor).or_default() += 1;
+		}
+		for (auditor, count) in records {
+			let held = T::Currency::balance_on_hold(&HoldReason::BuyerRecord.into(), &auditor);
+			frame_support::ensure!(
+				held == T::BuyerRecordDeposit::get().saturating_mul(count.into()),
+				"held buyer-record deposits differ from the records kept"
+			);
+		}
 		Ok(())
 	}
 

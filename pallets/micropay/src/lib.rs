@@ -185,6 +185,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type ReceiptClaimWindow: Get<BlockNumberFor<Self>>;
 
+		/// What an auditor holds for each buyer it keeps records of (trust, sequence number,
+		/// last token block), released by `forget_buyer`: it bounds the records any auditor
+		/// can create by its funds.
+		#[pallet::constant]
+		type BuyerRecordDeposit: Get<BalanceOf<Self>>;
+
 		/// Most expired purchase ids forgotten in one block's idle time.
 		#[pallet::constant]
 		type MaxPrunePerBlock: Get<u32>;
@@ -226,6 +232,8 @@ pub mod pallet {
 		/// Payouts an auditor owes merchants whose accounts could not receive them (below the
 		/// existential deposit, …): held on the auditor until the merchant withdraws them.
 		MerchantCredit,
+		/// An auditor's deposit for the records it keeps of one buyer.
+		BuyerRecord,
 	}
 
 	/// Registered banks.
@@ -501,6 +509,15 @@ pub mod pallet {
 			/// The penalty paid on top.
 			penalty: BalanceOf<T>,
 		},
+		/// An auditor forgot a buyer: its records of it are removed and their deposit released.
+		BuyerForgotten {
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The buyer.
+			buyer: T::AccountId,
+			/// The deposit released.
+			deposit: BalanceOf<T>,
+		},
 		/// A token block was validated and settled.
 		BlockValidated {
 			/// The auditor that submitted it.
@@ -592,6 +609,8 @@ pub mod pallet {
 		ReceiptExpired,
 		/// The purchase was already settled (paid to its merchant, or its receipt claimed).
 		PurchaseAlreadySettled,
+		/// The auditor keeps no record of this buyer.
+		NoBuyerRecord,
 	}
 
 	#[pallet::hooks]
@@ -792,7 +811,8 @@ pub mod pallet {
 		}
 
 		/// Set a user's trust profile and initial block size `W_0`; the user's trust restarts
-		/// from `T(0) = (W_0 + 1) / (W_0 + 2)` (its cumulative risk is kept).
+		/// from `T(0) = (W_0 + 1) / (W_0 + 2)` (its cumulative risk is kept). The first record
+		/// of a buyer holds `BuyerRecordDeposit` from the auditor.
 		///
 		/// - Origin: a registered auditor (the profile applies to its own view of the user).
 		/// - `user`: the buyer.
@@ -849,6 +869,23 @@ pub mod pallet {
 		pub fn withdraw_credit(origin: OriginFor<T>, auditor: T::AccountId) -> DispatchResult {
 			let merchant = ensure_signed(origin)?;
 			Self::do_withdraw_credit(merchant, auditor)
+		}
+
+		/// Forget a buyer: remove the caller's records of it (trust, next sequence number,
+		/// last token block) and release their deposit (`BuyerRecordDeposit`).
+		///
+		/// Its next token block with this auditor starts again at sequence 0 with the default
+		/// profile; its settled purchases stay settled. Forget a buyer only with nothing in
+		/// flight for it (the worker re-forms a block whose sequence number was reset).
+		///
+		/// - Origin: the auditor (also a retired one, to recover its deposits).
+		/// - `buyer`: a buyer the caller keeps records of.
+		///
+		/// Emits `BuyerForgotten`. Fails with `NoBuyerRecord`.
+		#[pallet::call_index(11)]
+		pub fn forget_buyer(origin: OriginFor<T>, buyer: T::AccountId) -> DispatchResult {
+			let auditor = ensure_signed(origin)?;
+			Self::do_forget_buyer(auditor, buyer)
 		}
 	}
 }

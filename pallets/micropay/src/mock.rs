@@ -77,6 +77,8 @@ parameter_types! {
 	pub static TrustGamma: GammaMode = GammaMode::Cumulative;
 	pub static TrustRecovery: Recovery = Recovery::Off;
 	pub const ReceiptPenalty: Perbill = Perbill::from_percent(10);
+	/// Zero but in the test of buyer records, so other tests' balances stay round.
+	pub static BuyerRecordDeposit: Balance = 0;
 }
 
 /// Blocks after a receipt's deadline during which it may be claimed.
@@ -99,6 +101,7 @@ impl pallet_micropay::Config for Test {
 	type AuditorRetirementPeriod = ConstU64<RETIREMENT>;
 	type ReceiptPenalty = ReceiptPenalty;
 	type ReceiptClaimWindow = ConstU64<CLAIM_WINDOW>;
+	type BuyerRecordDeposit = BuyerRecordDeposit;
 	type MaxPrunePerBlock = ConstU32<8>;
 	type AuthorityId = crate::crypto::AuditorAuthId;
 	type DeskMaxBlockAge = ConstU32<DESK_MAX_AGE>;

@@ -68,6 +68,8 @@ pub trait WeightInfo {
 	fn claim_receipt() -> Weight;
 	/// `withdraw_credit`.
 	fn withdraw_credit() -> Weight;
+	/// `forget_buyer`.
+	fn forget_buyer() -> Weight;
 }
 
 /// Weights measured on the reference machine, priced with the runtime's database weights.
@@ -251,6 +253,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Micropay::Trust` (r:1 w:1), `Micropay::NextBlockSeq` (w:1), `Micropay::LastBlock` (w:1),
+	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	fn forget_buyer() -> Weight {
+		Weight::from_parts(40_000_000, 3671)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
 }
 
 /// The same measurements priced with ParityDB's default weights, for tests and mocks.
@@ -319,5 +328,10 @@ impl WeightInfo for () {
 		Weight::from_parts(60_000_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn forget_buyer() -> Weight {
+		Weight::from_parts(40_000_000, 3671)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 }

@@ -48,6 +48,8 @@ parameter_types! {
 	pub const ReceiptPenalty: Perbill = Perbill::from_percent(10);
 	/// A merchant has a day after a receipt's deadline to claim it.
 	pub const ReceiptClaimWindow: BlockNumber = DAYS;
+	/// An auditor holds 0.01 MPY per buyer it keeps records of.
+	pub const BuyerRecordDeposit: Balance = UNIT / 100;
 }
 
 impl pallet_micropay::Config for Runtime {
@@ -67,6 +69,7 @@ impl pallet_micropay::Config for Runtime {
 	type AuditorRetirementPeriod = AuditorRetirementPeriod;
 	type ReceiptPenalty = ReceiptPenalty;
 	type ReceiptClaimWindow = ReceiptClaimWindow;
+	type BuyerRecordDeposit = BuyerRecordDeposit;
 	type MaxPrunePerBlock = ConstU32<256>;
 	type AuthorityId = pallet_micropay::crypto::AuditorAuthId;
 	type DeskMaxBlockAge = DeskMaxBlockAge;

@@ -12,6 +12,10 @@ use sp_runtime::traits::{CheckedMul, Saturating, Zero};
 impl<T: Config> Pallet<T> {
 	/// Issues a batch of `count` tokens of `value` to `owner`, holding their face value from
 	/// `bank`.
+	///
+	/// # Errors
+	/// `NotBank`, `BankDeregistered`, `EmptyBatch`, `BatchTooLarge`, `ZeroValue`,
+	/// `CollateralOverflow`, `ExpiryInPast`, `ExpiryTooFar`, `InsufficientBalance`.
 	pub(crate) fn do_issue_tokens(
 		bank: T::AccountId,
 		owner: T::AccountId,

@@ -1,5 +1,6 @@
 //! The pallet's logic, one module per feature; `lib.rs` only declares and dispatches.
 
+pub mod buyer_records;
 pub mod credits;
 pub mod issuance;
 pub mod pruning;

@@ -10,6 +10,9 @@ use sp_runtime::{traits::Saturating, Perbill};
 
 impl<T: Config> Pallet<T> {
 	/// Registers `bank` as an active bank.
+	///
+	/// # Errors
+	/// `AlreadyBank` (also for a deregistered bank: ids are not reused).
 	pub(crate) fn do_register_bank(bank: T::AccountId) -> DispatchResult {
 		ensure!(!Banks::<T>::contains_key(&bank), Error::<T>::AlreadyBank);
 		Banks::<T>::insert(&bank, BankStatus::Active);
@@ -18,6 +21,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Stops `bank` from issuing; its outstanding tokens keep their collateral.
+	///
+	/// # Errors
+	/// `NotBank`, `BankDeregistered`.
 	pub(crate) fn do_deregister_bank(bank: T::AccountId) -> DispatchResult {
 		Banks::<T>::try_mutate(&bank, |status| match status {
 			Some(BankStatus::Active) => {
@@ -32,6 +38,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Registers `auditor` with withholding `rho`, holding the auditor bond.
+	///
+	/// # Errors
+	/// `AlreadyAuditor`, `InsufficientBalance`.
 	pub(crate) fn do_register_auditor(auditor: &T::AccountId, rho: Perbill) -> DispatchResult {
 		ensure!(!Auditors::<T>::contains_key(auditor), Error::<T>::AlreadyAuditor);
 		let bond = T::AuditorBond::get();
@@ -43,6 +52,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Puts an active auditor into retirement.
+	///
+	/// # Errors
+	/// `NotAuditor`, `AuditorAlreadyRetiring`.
 	pub(crate) fn do_deregister_auditor(auditor: T::AccountId) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
 		Auditors::<T>::try_mutate(&auditor, |info| {
@@ -57,6 +69,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Releases a retired auditor's bond and forgets the auditor.
+	///
+	/// # Errors
+	/// `NotAuditor`, `AuditorNotRetiring`, `RetirementPeriodNotOver`, `HoldMismatch`.
 	pub(crate) fn do_withdraw_auditor_bond(auditor: T::AccountId) -> DispatchResult {
 		let info = Auditors::<T>::get(&auditor).ok_or(Error::<T>::NotAuditor)?;
 		let AuditorStatus::Retiring { since } = info.status else {

@@ -59,7 +59,8 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `NotAuditor`; the form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
-	/// `AuditorCannotPay` or `HoldMismatch` from settlement. On error nothing is kept.
+	/// `InsufficientBalance` (the buyer record's deposit); `AuditorCannotPay` or
+	/// `HoldMismatch` from settlement. On error nothing is kept.
 	pub(crate) fn do_submit_block(
 		auditor: T::AccountId,
 		user: T::AccountId,
@@ -70,6 +71,7 @@ impl<T: Config> Pallet<T> {
 		let prepaid_limit = Self::user_trust(&auditor, &user).prepaid_limit;
 		Self::ensure_well_formed(&auditor, &purchases, prepaid_limit)?;
 		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
+		Self::ensure_buyer_record(&auditor, &user)?;
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 
 		let verdicts = Self::validate_block(&user, &purchases);

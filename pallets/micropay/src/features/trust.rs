@@ -35,6 +35,10 @@ impl<T: Config> Pallet<T> {
 	/// Sets `user`'s profile and `W_0` for `auditor`; trust restarts, risk is kept, and
 	/// purchases already promised under the old `W` may still be prepaid in the next block
 	/// ([`UserTrust::restart`]).
+	///
+	/// # Errors
+	/// `NotAuditor`, `BlockSizeOutOfBounds`, `InsufficientBalance` (the first record's
+	/// deposit).
 	pub(crate) fn do_set_trust_profile(
 		auditor: T::AccountId,
 		user: T::AccountId,
@@ -46,6 +50,7 @@ impl<T: Config> Pallet<T> {
 			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
 			Error::<T>::BlockSizeOutOfBounds
 		);
+		Self::ensure_buyer_record(&auditor, &user)?;
 		let mut record = Self::user_trust(&auditor, &user);
 		record.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
 		Trust::<T>::insert(&auditor, &user, record);

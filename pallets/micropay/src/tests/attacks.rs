@@ -1,5 +1,6 @@
 //! Protocol v2: the promises the chain keeps against a second auditor, a replaying auditor,
-//! a merchant that cannot be paid, and junk. Each test here failed on protocol v1.
+//! a merchant that cannot be paid, junk, and records created for free. The first six tests
+//! failed on protocol v1 (their failure lines are in the note on issue 12).
 
 use crate::{mock::*, Error, Event, SettledPurchases};
 use frame_support::{
@@ -163,5 +164,52 @@ fn a_forgotten_purchase_whose_tokens_all_expired_is_never_paid_again() {
 			e,
 			Event::PurchaseRejected { reason: crate::InvalidReason::Expired, .. }
 		)));
+	});
+}
+
+#[test]
+fn the_records_an_auditor_keeps_of_a_buyer_cost_it_a_deposit_until_it_forgets_them() {
+	build_and_execute(|| {
+		BuyerRecordDeposit::set(5);
+		let batch = issue(&buyer(), 4, V, 100);
+		let held = || {
+			<Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+				&crate::HoldReason::BuyerRecord.into(),
+				&auditor(),
+			)
+		};
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]
+		));
+		assert_eq!(held(), 5, "the first record of a buyer holds the deposit");
+		assert_ok!(submit(
+			1,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 2, 2), false)]
+		));
+		assert_eq!(held(), 5, "once per buyer");
+		// Profiling a stranger costs a deposit too: records cannot be created for free.
+		let stranger = account("//Stranger");
+		assert_ok!(Micropay::set_trust_profile(
+			RuntimeOrigin::signed(auditor()),
+			stranger.clone(),
+			crate::TrustProfile::Pessimistic,
+			4
+		));
+		assert_eq!(held(), 10);
+		assert_noop!(
+			Micropay::forget_buyer(RuntimeOrigin::signed(auditor()), merchant()),
+			Error::<Test>::NoBuyerRecord
+		);
+		assert_ok!(Micropay::forget_buyer(RuntimeOrigin::signed(auditor()), buyer()));
+		assert_eq!(held(), 5);
+		assert!(crate::Trust::<Test>::get(auditor(), buyer()).is_none());
+		assert_eq!(crate::NextBlockSeq::<Test>::get(auditor(), buyer()), 0);
+		// The settled purchases stay settled: replaying the first is double-sold.
+		let replay = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false);
+		let paid = free(&merchant());
+		assert_ok!(submit(0, vec![replay]));
+		assert_eq!(free(&merchant()), paid);
+		// (The mock's parameters are per test thread: no reset needed.)
 	});
 }
