@@ -257,7 +257,8 @@ mod benchmarks {
 	#[benchmark]
 	fn claim_receipt() -> Result<(), BenchmarkError> {
 		let auditor = T::BenchmarkHelper::buyer(1);
-		fund::<T>(&auditor, T::AuditorBond::get());
+		// The bond and some free balance: the claim (amount + penalty) takes both.
+		fund::<T>(&auditor, T::AuditorBond::get().saturating_add(token_value::<T>()));
 		Pallet::<T>::do_register_auditor(&auditor, Perbill::from_percent(RHO_PERCENT))?;
 		let merchant: T::AccountId = account("merchant", 0, 0);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -280,6 +281,7 @@ mod benchmarks {
 	#[benchmark]
 	fn withdraw_credit() -> Result<(), BenchmarkError> {
 		let auditor = auditor::<T>()?;
+		fund::<T>(&auditor, T::AuditorBond::get().saturating_add(token_value::<T>()));
 		let merchant: T::AccountId = account("merchant", 0, 0);
 		Pallet::<T>::credit_merchant(&auditor, &merchant, token_value::<T>())?;
 		#[extrinsic_call]
