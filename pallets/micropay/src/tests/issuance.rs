@@ -143,8 +143,24 @@ fn reclaim_is_charged_for_the_largest_batch_and_refunded_to_its_own_size() {
 		let call = crate::Call::<Test>::reclaim_expired { batch };
 		let charged =
 			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
-		assert_eq!(charged, <() as WeightInfo>::reclaim_expired(1024));
+		assert_eq!(charged, Micropay::reclaim_weight(1024));
+		assert!(charged.all_gte(<() as WeightInfo>::reclaim_expired(1024)));
 		let info = Micropay::reclaim_expired(RuntimeOrigin::signed(bank()), batch).unwrap();
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::reclaim_expired(3)));
+		assert_eq!(info.actual_weight, Some(Micropay::reclaim_weight(3)));
+	});
+}
+
+#[test]
+fn reclaim_is_weighed_by_the_bitmap_words_it_deletes() {
+	use frame_support::weights::constants::ParityDbWeight;
+	use frame_support::{traits::Get, weights::Weight};
+	build_and_execute(|| {
+		// 300 tokens: three spent-bitmap words, each one more database write to delete.
+		let batch = issue(&buyer(), 300, 1, 10);
+		run_to_block(10);
+		let info = Micropay::reclaim_expired(RuntimeOrigin::signed(bank()), batch).unwrap();
+		let measured = <() as crate::WeightInfo>::reclaim_expired(300);
+		let deletes: Weight = ParityDbWeight::get().writes(3);
+		assert_eq!(info.actual_weight, Some(measured.saturating_add(deletes)));
 	});
 }

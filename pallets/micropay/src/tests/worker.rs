@@ -6,7 +6,7 @@ use crate::{
 	mock::*,
 	Call, InvalidReason, NextBlockSeq, TokenId, TrustProfile,
 };
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use micropay_primitives::desk::{
 	user_key, Decision, DeskPurchase, Promise, PurchaseStatus, Resolution, USERS_KEY,
@@ -258,5 +258,66 @@ fn purchases_missing_from_the_settled_token_block_go_back_to_the_open_block() {
 			desk.status(&admitted.open[1].id)
 		);
 		assert_eq!(desk.open.len(), 1, "it waits in the open block for the next token block");
+	});
+}
+
+#[test]
+fn the_desk_promises_nothing_for_a_retiring_auditor_nor_for_another_auditor() {
+	use micropay_primitives::desk::Refusal;
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 4, 10, 500);
+		let elsewhere = sign_purchase(
+			&buyer_pair(),
+			&merchant(),
+			&merchant(),
+			tokens(batch, 0, 2),
+			true,
+			1,
+			System::block_hash(0).as_ref(),
+		);
+		assert_eq!(
+			Micropay::desk_check(&auditor(), &buyer(), desk_form(&elsewhere)).verdict,
+			Err(Refusal::WrongAuditor)
+		);
+		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 2, 2), true, 2);
+		assert_ok!(Micropay::deregister_auditor(RuntimeOrigin::root(), auditor()));
+		assert_eq!(
+			Micropay::desk_check(&auditor(), &buyer(), desk_form(&good)).verdict,
+			Err(Refusal::AuditorInactive)
+		);
+		// The worker still serves it: a retiring auditor settles what it promised.
+		assert_eq!(Micropay::desk_auditor(&[merchant(), auditor()]), Some(auditor()));
+	});
+}
+
+#[test]
+fn a_buyer_with_nothing_pending_leaves_the_worker_list_and_forgotten_ids_their_index() {
+	let (mut ext, sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		let batch = issue(&buyer(), 4, 10, 500);
+		let admitted =
+			at_desk(&[purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false, 1)]);
+		let id = admitted.open[0].id;
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&micropay_primitives::desk::purchase_key(&id),
+			&buyer().encode(),
+		);
+		let due = 1 + u64::from(DESK_MAX_AGE);
+		run_worker_at(due);
+		include(&sent()[0]);
+		run_worker_at(due + 1);
+		assert_eq!(desk().status(&id), Some(PurchaseStatus::Resolved(Resolution::Settled)));
+		let users = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, USERS_KEY)
+			.map(|bytes| Vec::<AccountId>::decode(&mut &bytes[..]).unwrap())
+			.unwrap_or_default();
+		assert!(users.is_empty(), "an idle buyer stays on the worker's list: {users:?}");
+		// Its record (with the resolved purchase, for the status RPC) stays; the index key is
+		// collected when the record forgets the purchase (after MAX_RESOLVED newer ones).
+		assert!(sp_io::offchain::local_storage_get(
+			StorageKind::PERSISTENT,
+			&micropay_primitives::desk::purchase_key(&id)
+		)
+		.is_some());
 	});
 }
