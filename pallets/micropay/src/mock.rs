@@ -273,6 +273,33 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
+/// Registers `who` as an auditor (rho = 10%), funded by the bank (no new money: the tests
+/// check the total issuance).
+pub fn register_funded_auditor(who: &AccountId) {
+	use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+	frame_support::assert_ok!(<Balances as Mutate<_>>::transfer(
+		&bank(),
+		who,
+		10 * BOND,
+		Preservation::Preserve
+	));
+	frame_support::assert_ok!(Micropay::register_auditor(
+		RuntimeOrigin::root(),
+		who.clone(),
+		Perbill::from_percent(RHO_PERCENT)
+	));
+}
+
+/// Sets the main buyer's block size `W` with the genesis auditor (neutral profile).
+pub fn set_block_size(w: u32) {
+	frame_support::assert_ok!(Micropay::set_trust_profile(
+		RuntimeOrigin::signed(auditor()),
+		buyer(),
+		crate::TrustProfile::Neutral,
+		w
+	));
+}
+
 /// Issues a batch from the genesis bank to `owner` and returns its id.
 pub fn issue(owner: &AccountId, count: u32, value: Balance, expires_at: u64) -> BatchId {
 	let id = NextBatchId::<Test>::get();

@@ -11,8 +11,8 @@ use crate::pallet::*;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, MutateHold},
-		tokens::{Fortitude, Precision, Preservation},
+		fungible::Inspect,
+		tokens::{Fortitude, Preservation},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -75,16 +75,6 @@ impl<T: Config> Pallet<T> {
 		let free =
 			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
 		ensure!(free.saturating_add(from_bond) >= due, Error::<T>::AuditorCannotPay);
-		if !from_bond.is_zero() {
-			T::Currency::release(
-				&HoldReason::AuditorBond.into(),
-				auditor,
-				from_bond,
-				Precision::Exact,
-			)
-			.map_err(|_| Error::<T>::HoldMismatch)?;
-			info.bond = info.bond.saturating_sub(from_bond);
-		}
-		Ok(())
+		Self::release_bond(auditor, info, from_bond)
 	}
 }

@@ -266,18 +266,30 @@ impl<T: Config> Pallet<T> {
 		if free < amount {
 			let shortfall = amount.saturating_sub(free);
 			ensure!(shortfall <= info.bond, Error::<T>::AuditorCannotPay);
-			T::Currency::release(
-				&HoldReason::AuditorBond.into(),
-				auditor,
-				shortfall,
-				Precision::Exact,
-			)
-			.map_err(|_| Error::<T>::HoldMismatch)?;
-			info.bond = info.bond.saturating_sub(shortfall);
+			Self::release_bond(auditor, info, shortfall)?;
 		}
 		if T::Currency::transfer(auditor, merchant, amount, Preservation::Preserve).is_err() {
 			Self::credit_merchant(auditor, merchant, amount)?;
 		}
+		Ok(())
+	}
+
+	/// Releases `amount` of the auditor's bond (at most its bond) into its free balance.
+	///
+	/// # Errors
+	/// `HoldMismatch` if the bond on hold is smaller than its record.
+	pub(crate) fn release_bond(
+		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		let amount = amount.min(info.bond);
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::release(&HoldReason::AuditorBond.into(), auditor, amount, Precision::Exact)
+			.map_err(|_| Error::<T>::HoldMismatch)?;
+		info.bond = info.bond.saturating_sub(amount);
 		Ok(())
 	}
 

@@ -9,7 +9,6 @@ use frame_support::{
 	traits::fungible::{Inspect, Mutate},
 	traits::tokens::Preservation,
 };
-use sp_runtime::Perbill;
 
 const V: Balance = 10;
 
@@ -19,21 +18,6 @@ fn free(who: &AccountId) -> Balance {
 
 fn second_auditor() -> AccountId {
 	account("//SecondAuditor")
-}
-
-/// Registers a second auditor, funded by the bank (no new money: issuance is checked).
-fn register_second_auditor() {
-	assert_ok!(<Balances as Mutate<_>>::transfer(
-		&bank(),
-		&second_auditor(),
-		10 * BOND,
-		Preservation::Preserve
-	));
-	assert_ok!(Micropay::register_auditor(
-		RuntimeOrigin::root(),
-		second_auditor(),
-		Perbill::from_percent(RHO_PERCENT)
-	));
 }
 
 #[test]
@@ -67,7 +51,7 @@ fn a_replayed_purchase_keeps_its_settled_record_until_its_tokens_expire() {
 #[test]
 fn a_second_auditor_cannot_settle_a_purchase_signed_for_the_first() {
 	build_and_execute(|| {
-		register_second_auditor();
+		register_funded_auditor(&second_auditor());
 		let batch = issue(&buyer(), 4, V, 100);
 		let bought = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 4), true);
 		// Copied out of the first auditor's pending block and sent first by the second.

@@ -16,12 +16,10 @@ use codec::{Decode, Encode};
 use frame_support::{
 	assert_ok,
 	storage::{with_transaction, TransactionOutcome},
-	traits::fungible::Mutate,
-	traits::tokens::Preservation,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
+use sp_runtime::{traits::Dispatchable, DispatchError};
 
 /// What a fuzz run saw.
 #[derive(Debug, Default)]
@@ -39,17 +37,7 @@ fn second_auditor() -> AccountId {
 
 /// The state every input meets, and the valid calls the mutations start from.
 fn setup() -> Vec<Vec<u8>> {
-	assert_ok!(<Balances as Mutate<_>>::transfer(
-		&bank(),
-		&second_auditor(),
-		10 * BOND,
-		Preservation::Preserve
-	));
-	assert_ok!(Micropay::register_auditor(
-		RuntimeOrigin::root(),
-		second_auditor(),
-		Perbill::from_percent(RHO_PERCENT)
-	));
+	register_funded_auditor(&second_auditor());
 	let batch = issue(&buyer(), 64, 10, 200);
 	let other = issue(&account_of(&other_buyer_pair()), 8, 10, 200);
 	let short = issue(&buyer(), 8, 10, 3);

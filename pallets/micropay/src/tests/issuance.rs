@@ -153,7 +153,7 @@ fn reclaim_is_charged_for_the_largest_batch_and_refunded_to_its_own_size() {
 #[test]
 fn reclaim_is_weighed_by_the_bitmap_words_it_deletes() {
 	use frame_support::weights::constants::ParityDbWeight;
-	use frame_support::{traits::Get, weights::Weight};
+	use frame_support::weights::Weight;
 	build_and_execute(|| {
 		// 300 tokens: three spent-bitmap words, each one more database write to delete.
 		let batch = issue(&buyer(), 300, 1, 10);

@@ -4,7 +4,7 @@
 use crate::{
 	features::worker::{DeskOf, DeskSignedOf},
 	mock::*,
-	Call, InvalidReason, NextBlockSeq, TokenId, TrustProfile,
+	Call, InvalidReason, NextBlockSeq, TokenId,
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
@@ -64,12 +64,7 @@ fn include(tx: &MockExtrinsic) {
 fn a_full_block_is_submitted_once_then_resolved() {
 	let (mut ext, sent) = new_offchain_test_ext();
 	ext.execute_with(|| {
-		assert_ok!(Micropay::set_trust_profile(
-			RuntimeOrigin::signed(auditor()),
-			buyer(),
-			TrustProfile::Neutral,
-			4
-		));
+		set_block_size(4);
 		let batch = issue(&buyer(), 8, 10, 500);
 		let not_ours = issue(&account_of(&other_buyer_pair()), 1, 10, 500);
 		let good = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false, 1);
@@ -231,12 +226,7 @@ fn the_desk_refuses_tokens_that_expire_before_their_token_block_can_settle() {
 fn purchases_missing_from_the_settled_token_block_go_back_to_the_open_block() {
 	let (mut ext, sent) = new_offchain_test_ext();
 	ext.execute_with(|| {
-		assert_ok!(Micropay::set_trust_profile(
-			RuntimeOrigin::signed(auditor()),
-			buyer(),
-			TrustProfile::Neutral,
-			4
-		));
+		set_block_size(4);
 		let batch = issue(&buyer(), 8, 10, 500);
 		let first = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
 		let second = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 2, 2), false, 2);
