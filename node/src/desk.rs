@@ -12,8 +12,8 @@
 //! meanwhile) retries with fresh chain state, so `W` and the in-flight state are read
 //! together with the admission. The pending set catches a token already waiting with another
 //! merchant (double-spend) or the same purchase twice (double-sell). A receipt is given only
-//! while the auditor's outstanding promises stay within its bond and free balance; otherwise
-//! the purchase is held.
+//! while every outstanding receipt could be claimed, penalty included, from the auditor's bond
+//! alone; otherwise the purchase is held.
 //!
 //! Accepted purchases live in the node's persistent offchain storage
 //! (`micropay_primitives::desk`), where the offchain worker forms token blocks from them; the
@@ -132,7 +132,8 @@ pub struct StatusAnswer {
 pub struct ExposureAnswer {
 	/// The auditor this desk serves.
 	pub auditor: AccountId,
-	/// Receipts given and not yet resolved on chain (smallest unit, decimal string).
+	/// What the receipts given and not yet resolved would cost if all were claimed (amounts
+	/// plus penalties; smallest unit, decimal string).
 	pub outstanding: String,
 	/// Its bond on hold (decimal string).
 	pub bond: String,
@@ -306,7 +307,8 @@ where
 		check: &ChainCheck,
 		now: BlockNumber,
 	) -> RpcResult<Option<Promise<Signature>>> {
-		if self.outstanding().saturating_add(check.amount_due) > check.cover {
+		// Every receipt outstanding could be claimed, penalty included, from the bond alone.
+		if self.outstanding().saturating_add(check.claim_cost) > check.cover {
 			return Ok(None);
 		}
 		let deadline = now.saturating_add(settle_horizon(&check.limits));
@@ -324,7 +326,12 @@ where
 			.sr25519_sign(AUDITOR_KEY_TYPE, &public, &receipt.signing_payload(&genesis))
 			.map_err(internal)?
 			.ok_or_else(|| internal("the auditor key cannot sign"))?;
-		Ok(Some(Promise { amount: check.amount_due, deadline, signature: signature.into() }))
+		Ok(Some(Promise {
+			amount: check.amount_due,
+			claim_cost: check.claim_cost,
+			deadline,
+			signature: signature.into(),
+		}))
 	}
 
 	/// Decides on `request` and records an accepted purchase.
@@ -381,7 +388,7 @@ where
 		storage.set(STORAGE_PREFIX, &purchase_key(&id), &buyer.encode());
 		self.register_buyer(&buyer)?;
 		let receipt = promise.map(|promise| {
-			self.add_promised(promise.amount);
+			self.add_promised(promise.claim_cost);
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer(decision, Some(id), receipt, started))

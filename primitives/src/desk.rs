@@ -65,6 +65,9 @@ pub fn purchase_key(id: &PurchaseId) -> Vec<u8> {
 pub struct Promise<Signature> {
 	/// What the merchant is due (the purchase's value less the auditor's withholding).
 	pub amount: u128,
+	/// What a claim of the receipt would cost the auditor (amount plus penalty): what the
+	/// promise adds to the auditor's exposure.
+	pub claim_cost: u128,
 	/// The block by which the purchase must be settled, or the merchant may claim the receipt.
 	pub deadline: u32,
 	/// The auditor's signature over the receipt.
@@ -92,7 +95,7 @@ impl<AccountId, Signature> DeskPurchase<AccountId, Signature> {
 
 	/// What the desk promised the merchant for it (0 for a held purchase).
 	pub fn promised(&self) -> u128 {
-		self.promise.as_ref().map_or(0, |promise| promise.amount)
+		self.promise.as_ref().map_or(0, |promise| promise.claim_cost)
 	}
 }
 
@@ -171,6 +174,9 @@ pub enum Refusal {
 	/// This token expires before a token block holding it could settle
 	/// ([`settle_horizon`] blocks from now).
 	ExpiresTooSoon(TokenId),
+	/// The merchant's account cannot receive the payout (a new account and a payout below
+	/// the existential deposit): it would only become a credit on chain.
+	MerchantCannotReceive,
 }
 
 /// The desk's answer to a merchant.
@@ -210,7 +216,10 @@ pub struct ChainCheck {
 	pub limits: BlockLimits,
 	/// What the merchant is due if the purchase settles: its value less the withholding.
 	pub amount_due: u128,
-	/// The auditor's bond and free balance: what backs its promises.
+	/// What a claim of its receipt would cost the auditor: `amount_due` plus the penalty.
+	pub claim_cost: u128,
+	/// The auditor's bond: what backs its promises (its free balance can move away at any
+	/// time, so it does not count).
 	pub cover: u128,
 }
 
@@ -532,7 +541,7 @@ mod tests {
 
 	/// A receipt the desk could sign for a purchase admitted at `now`.
 	fn promise() -> Option<Promise<()>> {
-		Some(Promise { amount: 9, deadline: 100, signature: () })
+		Some(Promise { amount: 9, claim_cost: 9, deadline: 100, signature: () })
 	}
 
 	#[test]

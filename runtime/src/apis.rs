@@ -197,8 +197,8 @@ impl_runtime_apis! {
 	}
 
 	impl pallet_micropay_runtime_api::MicropayApi<Block, AccountId, Signature> for Runtime {
-		fn trust_state(auditor: AccountId, user: AccountId) -> pallet_micropay::UserTrust {
-			Micropay::user_trust(&auditor, &user)
+		fn trust_state(auditor: AccountId, buyer: AccountId) -> pallet_micropay::UserTrust {
+			Micropay::buyer_trust(&auditor, &buyer)
 		}
 
 		fn auditor_risk(auditor: AccountId) -> i128 {

@@ -69,6 +69,6 @@ test('accepted purchases survive kill -9 and their block is submitted exactly on
   // A few blocks later the block has still been settled once: sequence 1, four purchases.
   await waitForBlock(api, settledAt + 3);
   assert.equal((await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber(), 1);
-  const last = (await api.query.micropay.lastBlock(alice.address, charlie.address)).unwrap();
+  const last = (await api.query.micropay.lastTokenBlock(alice.address, charlie.address)).unwrap();
   assert.deepEqual([last.seq.toNumber(), last.purchases.toNumber(), last.valid.toNumber()], [0, 4, 20]);
 });

@@ -111,7 +111,7 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   // Each block settled exactly once.
   assert.equal((await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber(), 1);
   assert.equal((await api.query.micropay.nextBlockSeq(alice.address, dave.address)).toNumber(), 1);
-  const daveBlock = (await api.query.micropay.lastBlock(alice.address, dave.address)).unwrap();
+  const daveBlock = (await api.query.micropay.lastTokenBlock(alice.address, dave.address)).unwrap();
   assert.equal(daveBlock.invalid.doubleSpentOnChain.toNumber(), 5);
   assert.equal(daveBlock.valid.toNumber(), 15);
 

@@ -61,7 +61,7 @@ test('issue, pay through an auditor block, and reject a replay', async () => {
   const settled = eventsOf(block.events, 'PurchaseSettled');
   assert.equal(settled.length, 2);
   assert.deepEqual(settled.map((e) => u8aToHex(e.data.purchase)), [u8aToHex(first.id), u8aToHex(second.id)]);
-  const [validated] = eventsOf(block.events, 'BlockValidated');
+  const [validated] = eventsOf(block.events, 'TokenBlockValidated');
   const summary = validated.data.summary;
   assert.equal(summary.valid.toNumber(), 5);
   assert.equal(summary.invalid.doubleSold.toNumber(), 0);

@@ -92,7 +92,7 @@ export async function runLoad(api, keyring, options) {
     let blocks = 0;
     let failed = 0;
     for (const { event } of events) {
-      if (event.section === 'micropay' && event.method === 'BlockValidated') {
+      if (event.section === 'micropay' && event.method === 'TokenBlockValidated') {
         tokens += event.data.summary.valid.toNumber();
         blocks += 1;
       }

@@ -257,7 +257,7 @@ fn chain_outcome(size: u32) -> Outcome {
 		.iter()
 		.rev()
 		.find_map(|event| match event {
-			Event::BlockValidated { summary, .. } => Some(*summary),
+			Event::TokenBlockValidated { summary, .. } => Some(*summary),
 			_ => None,
 		})
 		.expect("every settled block is reported");

@@ -12,8 +12,8 @@
 //! `MaxBlockTokens` allows. The linear fit extends beyond those ranges.
 
 use crate::{
-	benchmark_helper::BenchmarkHelper, pallet::*, AuditorStatus, BlockPurchase, BlockSummary,
-	SignedPurchase, TokenId, TrustProfile,
+	benchmark_helper::BenchmarkHelper, pallet::*, AuditorStatus, BlockPurchase, SignedPurchase,
+	TokenBlockSummary, TokenId, TrustProfile,
 };
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
@@ -79,10 +79,10 @@ fn min_words<T: Config>() -> u32 {
 	T::MaxBlockTokens::get().div_ceil(TOKENS_PER_WORD).max(1)
 }
 
-/// `t` tokens of `user` spread evenly over `w` words, each word the first of its own batch
+/// `t` tokens of `buyer` spread evenly over `w` words, each word the first of its own batch
 /// of its own bank.
 fn spread_tokens<T: Config>(
-	user: &T::AccountId,
+	buyer: &T::AccountId,
 	t: u32,
 	w: u32,
 ) -> Result<Vec<TokenId>, BenchmarkError> {
@@ -92,16 +92,16 @@ fn spread_tokens<T: Config>(
 		let count = t / w + u32::from(word < t % w);
 		let bank = bank::<T>(word, value.saturating_mul(count.into()));
 		let batch = NextBatchId::<T>::get();
-		Pallet::<T>::do_issue_tokens(bank, user.clone(), count, value, latest_expiry::<T>())?;
+		Pallet::<T>::do_issue_tokens(bank, buyer.clone(), count, value, latest_expiry::<T>())?;
 		tokens.extend((0..count).map(|index| TokenId::new(batch, index)));
 	}
 	Ok(tokens)
 }
 
-/// `tokens` split into `p` held purchases signed by `user` for `auditor`, each to a new
+/// `tokens` split into `p` held purchases signed by `buyer` for `auditor`, each to a new
 /// merchant.
 fn signed_purchases<T: Config>(
-	user: &T::AccountId,
+	buyer: &T::AccountId,
 	auditor: &T::AccountId,
 	p: u32,
 	tokens: Vec<TokenId>,
@@ -118,10 +118,10 @@ fn signed_purchases<T: Config>(
 			item: [j as u8; 32],
 			created_at: u64::from(j),
 			tokens: tokens.try_into().map_err(|_| BenchmarkError::Stop("purchase too big"))?,
-			signature: T::BenchmarkHelper::sign(user, &[]),
+			signature: T::BenchmarkHelper::sign(buyer, &[]),
 		};
-		let (payload, _) = Pallet::<T>::purchase_payload(user, &purchase);
-		purchase.signature = T::BenchmarkHelper::sign(user, &payload);
+		let (payload, _) = Pallet::<T>::purchase_payload(buyer, &purchase);
+		purchase.signature = T::BenchmarkHelper::sign(buyer, &payload);
 		purchases.push(BlockPurchase { purchase, prepaid: false });
 	}
 	purchases.try_into().map_err(|_| BenchmarkError::Stop("too many purchases"))
@@ -227,14 +227,15 @@ mod benchmarks {
 		w: Linear<{ min_words::<T>() }, { max_purchases::<T>() }>,
 	) -> Result<(), BenchmarkError> {
 		let auditor = auditor::<T>()?;
-		let user = T::BenchmarkHelper::buyer(0);
-		let tokens = spread_tokens::<T>(&user, t, w)?;
-		let purchases = signed_purchases::<T>(&user, &auditor, p, tokens)?;
+		let buyer = T::BenchmarkHelper::buyer(0);
+		let tokens = spread_tokens::<T>(&buyer, t, w)?;
+		let purchases = signed_purchases::<T>(&buyer, &auditor, p, tokens)?;
 		let shape = Pallet::<T>::block_shape(&purchases);
 		assert_eq!((shape.purchases, shape.tokens, shape.words), (p, t, w));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(auditor.clone()), user.clone(), 0, purchases);
-		let summary: Option<BlockSummary<BalanceOf<T>>> = LastBlock::<T>::get(&auditor, &user);
+		_(RawOrigin::Signed(auditor.clone()), buyer.clone(), 0, purchases);
+		let summary: Option<TokenBlockSummary<BalanceOf<T>>> =
+			LastTokenBlock::<T>::get(&auditor, &buyer);
 		assert_eq!(summary.map(|summary| (summary.valid, summary.rejected)), Some((t, 0)));
 		Ok(())
 	}
@@ -242,12 +243,17 @@ mod benchmarks {
 	#[benchmark]
 	fn set_trust_profile() -> Result<(), BenchmarkError> {
 		let auditor = auditor::<T>()?;
-		let user: T::AccountId = account("buyer", 0, 0);
+		let buyer: T::AccountId = account("buyer", 0, 0);
 		let size = T::MaxBlockTokens::get();
-		Pallet::<T>::do_set_trust_profile(auditor.clone(), user.clone(), TrustProfile::Neutral, 1)?;
+		Pallet::<T>::do_set_trust_profile(
+			auditor.clone(),
+			buyer.clone(),
+			TrustProfile::Neutral,
+			1,
+		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(auditor.clone()), user.clone(), TrustProfile::Pessimistic, size);
-		let record = Trust::<T>::get(&auditor, &user);
+		_(RawOrigin::Signed(auditor.clone()), buyer.clone(), TrustProfile::Pessimistic, size);
+		let record = Trust::<T>::get(&auditor, &buyer);
 		assert_eq!(record.map(|record| record.state.block_size), Some(size));
 		Ok(())
 	}
@@ -302,7 +308,7 @@ mod benchmarks {
 			1,
 		)?;
 		NextBlockSeq::<T>::insert(&auditor, &buyer, 7);
-		LastBlock::<T>::insert(&auditor, &buyer, BlockSummary::<BalanceOf<T>>::default());
+		LastTokenBlock::<T>::insert(&auditor, &buyer, TokenBlockSummary::<BalanceOf<T>>::default());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(auditor.clone()), buyer.clone());
 		assert!(!Trust::<T>::contains_key(&auditor, &buyer));

@@ -134,11 +134,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBlockTokens: Get<u32>;
 
-		/// Smallest block size `W` a user's trust can bring it down to.
+		/// Smallest block size `W` a buyer's trust can bring it down to.
 		#[pallet::constant]
 		type MinBlockTokens: Get<u32>;
 
-		/// `W_0` of a user the auditor has not set a profile for (neutral profile).
+		/// `W_0` of a buyer the auditor has not set a profile for (neutral profile).
 		#[pallet::constant]
 		type DefaultBlockTokens: Get<u32>;
 
@@ -146,7 +146,7 @@ pub mod pallet {
 		/// or only the last few blocks' (`GammaMode::Windowed`).
 		type TrustGamma: Get<GammaMode>;
 
-		/// Whether an honest user's block size recovers toward `W_0` after clean blocks
+		/// Whether an honest buyer's block size recovers toward `W_0` after clean blocks
 		/// (`Recovery::Off` reproduces the talk).
 		type TrustRecovery: Get<Recovery>;
 
@@ -258,7 +258,7 @@ pub mod pallet {
 	pub type SpentWords<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, u128, ValueQuery>;
 
-	/// The sequence number the next token block of (auditor, user) must carry.
+	/// The sequence number the next token block of (auditor, buyer) must carry.
 	#[pallet::storage]
 	pub type NextBlockSeq<T: Config> = StorageDoubleMap<
 		_,
@@ -284,7 +284,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
-	/// Trust state and cumulative risk of each user, per auditor. A user without an entry has
+	/// Trust state and cumulative risk of each buyer, per auditor. A buyer without an entry has
 	/// the neutral profile with `W_0 = DefaultBlockTokens`.
 	#[pallet::storage]
 	pub type Trust<T: Config> = StorageDoubleMap<
@@ -301,21 +301,23 @@ pub mod pallet {
 	pub type AuditorRisk<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, i128, ValueQuery>;
 
-	/// Outcome of the last token block of (auditor, user), for the auditor's worker.
+	/// Outcome of the last token block of (auditor, buyer), for the auditor's worker.
 	#[pallet::storage]
-	pub type LastBlock<T: Config> = StorageDoubleMap<
+	pub type LastTokenBlock<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
 		Blake2_128Concat,
 		T::AccountId,
-		BlockSummary<BalanceOf<T>>,
+		TokenBlockSummary<BalanceOf<T>>,
 	>;
 
 	/// Payouts owed to a merchant by an auditor that could not be transferred when due (the
 	/// merchant's account could not receive them). Held on the auditor
 	/// ([`HoldReason::MerchantCredit`]) until the merchant calls `withdraw_credit`. One entry
-	/// per (merchant, auditor): bounded by the registered auditors.
+	/// per (merchant, auditor), each holding at least the payout it records (the desk refuses
+	/// merchants that cannot receive a payout, so entries come from accounts closed after
+	/// "deliver" or blocks sent by hand).
 	#[pallet::storage]
 	pub type MerchantCredits<T: Config> = StorageDoubleMap<
 		_,
@@ -442,37 +444,37 @@ pub mod pallet {
 			/// Each invalid token with its reason.
 			tokens: InvalidTokens<T::MaxTokensPerPurchase>,
 		},
-		/// An auditor set a user's trust profile and initial block size (trust restarts).
+		/// An auditor set a buyer's trust profile and initial block size (trust restarts).
 		TrustProfileSet {
 			/// The auditor.
 			auditor: T::AccountId,
-			/// The user.
-			user: T::AccountId,
+			/// The buyer.
+			buyer: T::AccountId,
 			/// The profile: neutral, optimistic or pessimistic.
 			profile: TrustProfile,
-			/// The user's `W_0`, also its current block size now.
+			/// The buyer's `W_0`, also its current block size now.
 			initial_size: u32,
 		},
-		/// A user's trust was recomputed after a block.
+		/// A buyer's trust was recomputed after a block.
 		TrustUpdated {
 			/// The auditor.
 			auditor: T::AccountId,
-			/// The user.
-			user: T::AccountId,
-			/// The user's profile.
+			/// The buyer.
+			buyer: T::AccountId,
+			/// The buyer's profile.
 			profile: TrustProfile,
 			/// The new trust value, in [0, 1].
 			trust: TrustValue,
-			/// The size `W` of the user's next block.
+			/// The size `W` of the buyer's next block.
 			next_block_size: u32,
 			/// Invalid tokens `gamma` as the runtime's `TrustGamma` counts it: all so far
 			/// (cumulative) or those of the window this block closed.
 			gamma: u32,
 			/// This block's risk for the auditor.
 			block_risk: i128,
-			/// The user's cumulative risk with this auditor.
+			/// The buyer's cumulative risk with this auditor.
 			user_risk: i128,
-			/// The auditor's cumulative risk over all users.
+			/// The auditor's cumulative risk over all buyers.
 			auditor_risk: i128,
 		},
 		/// A merchant payout could not be transferred (the merchant's account cannot receive
@@ -519,13 +521,13 @@ pub mod pallet {
 			deposit: BalanceOf<T>,
 		},
 		/// A token block was validated and settled.
-		BlockValidated {
+		TokenBlockValidated {
 			/// The auditor that submitted it.
 			auditor: T::AccountId,
 			/// The buyer whose purchases it held.
-			user: T::AccountId,
+			buyer: T::AccountId,
 			/// Outcome: counts per reason, amounts and the block's risk.
-			summary: BlockSummary<BalanceOf<T>>,
+			summary: TokenBlockSummary<BalanceOf<T>>,
 		},
 	}
 
@@ -570,7 +572,7 @@ pub mod pallet {
 		BatchNotExpired,
 		/// The batch's collateral was already reclaimed.
 		AlreadyReclaimed,
-		/// The block's sequence number is not the next one for this (auditor, user): it was
+		/// The block's sequence number is not the next one for this (auditor, buyer): it was
 		/// already submitted, or one is missing.
 		WrongBlockSequence,
 		/// A token block must hold at least one purchase.
@@ -579,9 +581,9 @@ pub mod pallet {
 		TooManyTokens,
 		/// A purchase holds no token.
 		EmptyPurchase,
-		/// A purchase marked prepaid brings the block to the user's block size `W` or beyond:
-		/// it should have been held. (If the auditor lowered `W` since the user's last block,
-		/// the old `W` still bounds that user's next block, so earlier promises settle.)
+		/// A purchase marked prepaid brings the block to the buyer's block size `W` or beyond:
+		/// it should have been held. (If the auditor lowered `W` since the buyer's last block,
+		/// the old `W` still bounds that buyer's next block, so earlier promises settle.)
 		PrepaidBeyondBlockSize,
 		/// The block size is outside `[MinBlockTokens, MaxBlockTokens]`.
 		BlockSizeOutOfBounds,
@@ -775,12 +777,12 @@ pub mod pallet {
 		///
 		/// - Origin: a registered auditor (active or retiring). No fee when every token is
 		///   valid; a token block with any invalid token pays its fee (junk costs its sender).
-		/// - `user`: the buyer who signed every purchase of the block.
-		/// - `seq`: the block's sequence number for (auditor, user), starting at 0; a block
+		/// - `buyer`: the buyer who signed every purchase of the block.
+		/// - `seq`: the block's sequence number for (auditor, buyer), starting at 0; a block
 		///   cannot be submitted twice.
 		/// - `purchases`: the purchases in arrival order, each signed for the caller (else the
 		///   whole block fails with `WrongAuditor`); a prepaid one must leave the block
-		///   under the user's block size `W` (the one that reaches `W` is held); at most `MaxPurchasesPerBlock`,
+		///   under the buyer's block size `W` (the one that reaches `W` is held); at most `MaxPurchasesPerBlock`,
 		///   `MaxBlockTokens` tokens in all.
 		///
 		/// Weighed by purchases, tokens and distinct spent-bitmap words (128 tokens of a
@@ -791,7 +793,7 @@ pub mod pallet {
 		/// (`PayoutCredited`, `withdraw_credit`).
 		///
 		/// Emits `InvalidTokens`, `PurchaseSettled` / `PurchaseRejected` per purchase, then
-		/// `BlockValidated` (with the block's content hash).
+		/// `TokenBlockValidated` (with the block's content hash).
 		#[pallet::call_index(7)]
 		#[pallet::weight({
 			let shape = Pallet::<T>::block_shape(purchases);
@@ -799,23 +801,23 @@ pub mod pallet {
 		})]
 		pub fn submit_block(
 			origin: OriginFor<T>,
-			user: T::AccountId,
+			buyer: T::AccountId,
 			seq: u32,
 			purchases: BlockPurchases<T>,
 		) -> DispatchResultWithPostInfo {
 			let auditor = ensure_signed(origin)?;
-			let summary = Self::do_submit_block(auditor, user, seq, purchases)?;
+			let summary = Self::do_submit_block(auditor, buyer, seq, purchases)?;
 			// Only clean token blocks ride free: junk is paid for by the auditor that sent it.
 			let pays = if summary.invalid.total() == 0 { Pays::No } else { Pays::Yes };
 			Ok(pays.into())
 		}
 
-		/// Set a user's trust profile and initial block size `W_0`; the user's trust restarts
+		/// Set a buyer's trust profile and initial block size `W_0`; the buyer's trust restarts
 		/// from `T(0) = (W_0 + 1) / (W_0 + 2)` (its cumulative risk is kept). The first record
 		/// of a buyer holds `BuyerRecordDeposit` from the auditor.
 		///
-		/// - Origin: a registered auditor (the profile applies to its own view of the user).
-		/// - `user`: the buyer.
+		/// - Origin: a registered auditor (the profile applies to its own view of the buyer).
+		/// - `buyer`: the buyer.
 		/// - `profile`: `Neutral`, `Optimistic` or `Pessimistic`.
 		/// - `initial_size`: `W_0`, within `[MinBlockTokens, MaxBlockTokens]`.
 		///
@@ -823,12 +825,12 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		pub fn set_trust_profile(
 			origin: OriginFor<T>,
-			user: T::AccountId,
+			buyer: T::AccountId,
 			profile: TrustProfile,
 			initial_size: u32,
 		) -> DispatchResult {
 			let auditor = ensure_signed(origin)?;
-			Self::do_set_trust_profile(auditor, user, profile, initial_size)
+			Self::do_set_trust_profile(auditor, buyer, profile, initial_size)
 		}
 
 		/// Claim an auditor's receipt whose purchase was not settled as paid by its deadline.

@@ -184,7 +184,7 @@ pub struct PurchaseVerdict<
 	pub expires_by: Option<BlockNumber>,
 }
 
-/// Summary of one validated token block, also kept as the last outcome per (auditor, user).
+/// Summary of one validated token block, also kept as the last outcome per (auditor, buyer).
 #[derive(
 	Clone,
 	Copy,
@@ -198,8 +198,8 @@ pub struct PurchaseVerdict<
 	Debug,
 	TypeInfo,
 )]
-pub struct BlockSummary<Balance> {
-	/// The block's sequence number for this (auditor, user).
+pub struct TokenBlockSummary<Balance> {
+	/// The block's sequence number for this (auditor, buyer).
 	pub seq: u32,
 	/// Purchases in the block.
 	pub purchases: u32,

@@ -200,8 +200,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:256)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastBlock` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
+	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[16, 256]`.
 	/// The range of component `t` is `[256, 1024]`.
 	/// The range of component `w` is `[8, 256]`.
@@ -253,7 +253,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Micropay::Trust` (r:1 w:1), `Micropay::NextBlockSeq` (w:1), `Micropay::LastBlock` (w:1),
+	/// Storage: `Micropay::Trust` (r:1 w:1), `Micropay::NextBlockSeq` (w:1), `Micropay::LastTokenBlock` (w:1),
 	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn forget_buyer() -> Weight {
 		Weight::from_parts(40_000_000, 3671)

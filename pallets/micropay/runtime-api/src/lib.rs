@@ -16,12 +16,12 @@ pub use micropay_primitives::{
 extern crate alloc;
 
 sp_api::decl_runtime_apis! {
-	/// What the chain knows about users' trust, auditors' risk and tokens.
+	/// What the chain knows about buyers' trust, auditors' risk and tokens.
 	pub trait MicropayApi<AccountId: Codec, Signature: Codec> {
-		/// The trust record of `user` with `auditor`: profile, `W_0`, current block size `W`,
-		/// `gamma`, trust value, blocks seen, and the user's cumulative risk. A user the
+		/// The trust record of `buyer` with `auditor`: profile, `W_0`, current block size `W`,
+		/// `gamma`, trust value, blocks seen, and the buyer's cumulative risk. A buyer the
 		/// auditor never profiled gets the default record (neutral profile).
-		fn trust_state(auditor: AccountId, user: AccountId) -> UserTrust;
+		fn trust_state(auditor: AccountId, buyer: AccountId) -> UserTrust;
 
 		/// The cumulative risk of `auditor` over all its blocks (paid out − redeemed, in the
 		/// smallest unit; negative is the auditor's gain).

@@ -7,22 +7,37 @@
 use crate::pallet::*;
 use frame_support::{
 	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+	traits::{
+		fungible::{Inspect, MutateHold},
+		tokens::{Fortitude, Precision, Preservation},
+	},
 };
+use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
-	/// Holds the record deposit from `auditor` if it has no record of `buyer` yet.
+	/// Holds the record deposit from `auditor` (`info` its record) if it has no record of
+	/// `buyer` yet: from its free balance, topped up from its bond like a payout, so a new
+	/// buyer's token block does not fail while the bond can pay.
 	///
 	/// # Errors
-	/// `InsufficientBalance` if the auditor cannot afford the deposit.
+	/// `InsufficientBalance` if free balance and bond together cannot afford the deposit.
 	pub(crate) fn ensure_buyer_record(
 		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
 		buyer: &T::AccountId,
 	) -> DispatchResult {
 		if Trust::<T>::contains_key(auditor, buyer) {
 			return Ok(());
 		}
-		T::Currency::hold(&HoldReason::BuyerRecord.into(), auditor, T::BuyerRecordDeposit::get())
+		let deposit = T::BuyerRecordDeposit::get();
+		let free =
+			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
+		if free < deposit {
+			let shortfall = deposit.saturating_sub(free);
+			ensure!(shortfall <= info.bond, Error::<T>::InsufficientBalance);
+			Self::release_bond(auditor, info, shortfall)?;
+		}
+		T::Currency::hold(&HoldReason::BuyerRecord.into(), auditor, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance.into())
 	}
 
@@ -37,7 +52,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Trust::<T>::contains_key(&auditor, &buyer), Error::<T>::NoBuyerRecord);
 		Trust::<T>::remove(&auditor, &buyer);
 		NextBlockSeq::<T>::remove(&auditor, &buyer);
-		LastBlock::<T>::remove(&auditor, &buyer);
+		LastTokenBlock::<T>::remove(&auditor, &buyer);
 		let deposit = T::Currency::release(
 			&HoldReason::BuyerRecord.into(),
 			&auditor,

@@ -3,7 +3,11 @@
 //! A token block never fails because one merchant cannot be paid (an account below the
 //! existential deposit, an account closed after "deliver"): the amount is held on the
 //! auditor ([`HoldReason::MerchantCredit`]) and recorded in [`MerchantCredits`]; the merchant
-//! withdraws it with `withdraw_credit` once its account can receive it.
+//! withdraws it with `withdraw_credit` once its account can receive it. One entry per
+//! (merchant, auditor), each holding at least the payout that could not be made; the desk
+//! refuses purchases whose merchant cannot receive the payout
+//! (`Refusal::MerchantCannotReceive`), so credits arise from accounts closed after "deliver"
+//! or from token blocks sent by hand.
 
 use crate::{pallet::*, AuditorStatus};
 use frame_support::{
@@ -67,7 +71,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// All that auditors owe `merchant` (bounded by the registered auditors).
+	/// All that auditors owe `merchant` (one entry per auditor that owes it).
 	pub fn merchant_credit(merchant: &T::AccountId) -> BalanceOf<T> {
 		MerchantCredits::<T>::iter_prefix_values(merchant)
 			.fold(Zero::zero(), |sum: BalanceOf<T>, owed| sum.saturating_add(owed))

@@ -6,7 +6,7 @@
 //! held on the auditor as the merchant's credit (`features::credits`), so one party's fault
 //! never blocks another.
 
-use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockPurchase, BlockSummary};
+use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockPurchase, TokenBlockSummary};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::{
 	pallet_prelude::*,
@@ -55,7 +55,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Validates and settles one token block of `user` submitted by `auditor`.
+	/// Validates and settles one token block of `buyer` submitted by `auditor`.
 	///
 	/// # Errors
 	/// `NotAuditor`; the form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
@@ -63,41 +63,41 @@ impl<T: Config> Pallet<T> {
 	/// `HoldMismatch` from settlement. On error nothing is kept.
 	pub(crate) fn do_submit_block(
 		auditor: T::AccountId,
-		user: T::AccountId,
+		buyer: T::AccountId,
 		seq: u32,
 		purchases: BlockPurchases<T>,
-	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
+	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
-		let prepaid_limit = Self::user_trust(&auditor, &user).prepaid_limit;
+		let bond_before = info.bond;
+		let prepaid_limit = Self::buyer_trust(&auditor, &buyer).prepaid_limit;
 		Self::ensure_well_formed(&auditor, &purchases, prepaid_limit)?;
-		ensure!(NextBlockSeq::<T>::get(&auditor, &user) == seq, Error::<T>::WrongBlockSequence);
-		Self::ensure_buyer_record(&auditor, &user)?;
+		ensure!(NextBlockSeq::<T>::get(&auditor, &buyer) == seq, Error::<T>::WrongBlockSequence);
+		Self::ensure_buyer_record(&auditor, &mut info, &buyer)?;
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 
-		let verdicts = Self::validate_block(&user, &purchases);
-		let bond_before = info.bond;
+		let verdicts = Self::validate_block(&buyer, &purchases);
 		let mut summary = Self::settle(&auditor, &mut info, seq, &verdicts)?;
 		summary.content = token_block_content(verdicts.iter().map(|verdict| &verdict.id));
 		if info.bond != bond_before {
 			Auditors::<T>::insert(&auditor, info);
 		}
-		NextBlockSeq::<T>::insert(&auditor, &user, next_seq);
-		LastBlock::<T>::insert(&auditor, &user, summary);
-		Self::deposit_event(Event::BlockValidated {
+		NextBlockSeq::<T>::insert(&auditor, &buyer, next_seq);
+		LastTokenBlock::<T>::insert(&auditor, &buyer, summary);
+		Self::deposit_event(Event::TokenBlockValidated {
 			auditor: auditor.clone(),
-			user: user.clone(),
+			buyer: buyer.clone(),
 			summary,
 		});
-		Self::update_trust(auditor, user, &summary);
+		Self::update_trust(auditor, buyer, &summary);
 		Ok(summary)
 	}
 
-	/// Rejects a malformed block before any token is looked at. `prepaid_limit` is the user's
-	/// block size `W` (or, if the auditor lowered `W` since the user's last block, the `W`
+	/// Rejects a malformed block before any token is looked at. `prepaid_limit` is the buyer's
+	/// block size `W` (or, if the auditor lowered `W` since the buyer's last block, the `W`
 	/// its promises were made under: [`crate::UserTrust::prepaid_limit`]): a purchase may be prepaid
 	/// only if the block, with it, still holds fewer tokens (the purchase that reaches `W` is
 	/// held, so `W = 1` holds every purchase). Held purchases may come anywhere, e.g. first:
-	/// those that arrived while the user's previous block was being validated.
+	/// those that arrived while the buyer's previous block was being validated.
 	///
 	/// # Errors
 	/// `EmptyBlock`, `EmptyPurchase`, `WrongAuditor` (a purchase signed for another auditor),
@@ -128,9 +128,9 @@ impl<T: Config> Pallet<T> {
 		info: &mut AuditorInfoOf<T>,
 		seq: u32,
 		verdicts: &[PurchaseVerdictOf<T>],
-	) -> Result<BlockSummary<BalanceOf<T>>, DispatchError> {
+	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
 		let mut summary =
-			BlockSummary { seq, purchases: verdicts.len() as u32, ..Default::default() };
+			TokenBlockSummary { seq, purchases: verdicts.len() as u32, ..Default::default() };
 
 		// Redemptions first, so payouts can use what the auditor just received.
 		summary.redeemed = Self::redeem_tokens(auditor, verdicts)?;

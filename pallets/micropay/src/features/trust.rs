@@ -1,7 +1,7 @@
-//! Trust and risk: each user's trust profile and block size per auditor, recomputed after
+//! Trust and risk: each buyer's trust profile and block size per auditor, recomputed after
 //! every token block with the shared math of `micropay_primitives`, and cumulative risk.
 
-use crate::{pallet::*, BlockSummary, TokenStatus};
+use crate::{pallet::*, TokenBlockSummary, TokenStatus};
 use frame_support::pallet_prelude::*;
 use micropay_primitives::{
 	block_size::BlockSizeBounds,
@@ -21,9 +21,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The trust record of `user` with `auditor` (the default one if none is stored).
-	pub fn user_trust(auditor: &T::AccountId, user: &T::AccountId) -> UserTrust {
-		Trust::<T>::get(auditor, user).unwrap_or_else(|| {
+	/// The trust record of `buyer` with `auditor` (the default one if none is stored).
+	pub fn buyer_trust(auditor: &T::AccountId, buyer: &T::AccountId) -> UserTrust {
+		Trust::<T>::get(auditor, buyer).unwrap_or_else(|| {
 			UserTrust::new(TrustState::new(
 				TrustProfile::Neutral,
 				T::DefaultBlockTokens::get(),
@@ -32,7 +32,7 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Sets `user`'s profile and `W_0` for `auditor`; trust restarts, risk is kept, and
+	/// Sets `buyer`'s profile and `W_0` for `auditor`; trust restarts, risk is kept, and
 	/// purchases already promised under the old `W` may still be prepaid in the next block
 	/// ([`UserTrust::restart`]).
 	///
@@ -41,42 +41,46 @@ impl<T: Config> Pallet<T> {
 	/// deposit).
 	pub(crate) fn do_set_trust_profile(
 		auditor: T::AccountId,
-		user: T::AccountId,
+		buyer: T::AccountId,
 		profile: TrustProfile,
 		initial_size: u32,
 	) -> DispatchResult {
-		Self::auditor(&auditor)?;
+		let mut info = Self::auditor(&auditor)?;
 		ensure!(
 			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
 			Error::<T>::BlockSizeOutOfBounds
 		);
-		Self::ensure_buyer_record(&auditor, &user)?;
-		let mut record = Self::user_trust(&auditor, &user);
+		let bond_before = info.bond;
+		Self::ensure_buyer_record(&auditor, &mut info, &buyer)?;
+		if info.bond != bond_before {
+			Auditors::<T>::insert(&auditor, info);
+		}
+		let mut record = Self::buyer_trust(&auditor, &buyer);
 		record.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
-		Trust::<T>::insert(&auditor, &user, record);
-		Self::deposit_event(Event::TrustProfileSet { auditor, user, profile, initial_size });
+		Trust::<T>::insert(&auditor, &buyer, record);
+		Self::deposit_event(Event::TrustProfileSet { auditor, buyer, profile, initial_size });
 		Ok(())
 	}
 
-	/// Recomputes `user`'s trust and next block size from a settled block, and adds the
-	/// block's risk to the user's and the auditor's totals.
+	/// Recomputes `buyer`'s trust and next block size from a settled block, and adds the
+	/// block's risk to the buyer's and the auditor's totals.
 	pub(crate) fn update_trust(
 		auditor: T::AccountId,
-		user: T::AccountId,
-		summary: &BlockSummary<BalanceOf<T>>,
+		buyer: T::AccountId,
+		summary: &TokenBlockSummary<BalanceOf<T>>,
 	) {
-		let mut record = Self::user_trust(&auditor, &user);
+		let mut record = Self::buyer_trust(&auditor, &buyer);
 		let outcome =
 			record.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
 		let (profile, user_risk) = (record.state.profile, record.risk);
-		Trust::<T>::insert(&auditor, &user, record);
+		Trust::<T>::insert(&auditor, &buyer, record);
 		let auditor_risk = AuditorRisk::<T>::mutate(&auditor, |risk| {
 			*risk = risk.saturating_add(summary.risk);
 			*risk
 		});
 		Self::deposit_event(Event::TrustUpdated {
 			auditor,
-			user,
+			buyer,
 			profile,
 			trust: outcome.trust,
 			next_block_size: outcome.next_size,

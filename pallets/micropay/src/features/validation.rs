@@ -102,9 +102,9 @@ impl<T: Config> Pallet<T> {
 		signature.verify(payload, buyer) || signature.verify(&wrapped_payload(payload)[..], buyer)
 	}
 
-	/// Checks every token of `purchases`, signed by `user`, against the current state.
+	/// Checks every token of `purchases`, signed by `buyer`, against the current state.
 	pub fn validate_block(
-		user: &T::AccountId,
+		buyer: &T::AccountId,
 		purchases: &BlockPurchases<T>,
 	) -> Vec<PurchaseVerdictOf<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
@@ -117,10 +117,10 @@ impl<T: Config> Pallet<T> {
 		purchases
 			.iter()
 			.map(|BlockPurchase { purchase, prepaid }| {
-				let (payload, id) = Self::purchase_payload(user, purchase);
+				let (payload, id) = Self::purchase_payload(buyer, purchase);
 				let whole = if SettledPurchases::<T>::contains_key(id) || !seen_ids.insert(id) {
 					Some(InvalidReason::DoubleSold)
-				} else if !Self::buyer_signed(user, &payload, &purchase.signature) {
+				} else if !Self::buyer_signed(buyer, &payload, &purchase.signature) {
 					Some(InvalidReason::BadSignature)
 				} else {
 					None
@@ -157,7 +157,7 @@ impl<T: Config> Pallet<T> {
 						}
 						Self::check_token(
 							token,
-							user,
+							buyer,
 							now,
 							batch.as_ref(),
 							&mut reads,
@@ -195,10 +195,10 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// The reason `token` cannot be spent by `user` now, if any (`batch` is its batch).
+	/// The reason `token` cannot be spent by `buyer` now, if any (`batch` is its batch).
 	fn check_token(
 		token: &TokenId,
-		user: &T::AccountId,
+		buyer: &T::AccountId,
 		now: BlockNumberFor<T>,
 		batch: Option<&BatchOf<T>>,
 		reads: &mut Reads<T>,
@@ -208,7 +208,7 @@ impl<T: Config> Pallet<T> {
 		let Some(batch) = batch.filter(|batch| token.index < batch.count) else {
 			return Some(InvalidReason::Unknown);
 		};
-		if batch.owner != *user {
+		if batch.owner != *buyer {
 			return Some(InvalidReason::NotOwned);
 		}
 		if batch.is_expired_at(&now) {

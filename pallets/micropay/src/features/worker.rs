@@ -27,7 +27,7 @@ use alloc::vec::Vec;
 use frame_support::{
 	pallet_prelude::*,
 	traits::fungible::{Inspect, InspectHold},
-	traits::tokens::{Fortitude, Preservation},
+	traits::tokens::{DepositConsequence, Provenance},
 	BoundedVec,
 };
 use frame_system::{
@@ -89,12 +89,12 @@ impl<T: Config> Pallet<T> {
 		let Some((public, auditor)) = Self::local_auditor() else {
 			return;
 		};
-		let users: Vec<T::AccountId> =
+		let buyers: Vec<T::AccountId> =
 			StorageValueRef::persistent(USERS_KEY).get().ok().flatten().unwrap_or_default();
 		let now: u32 = now.saturated_into();
-		for user in users {
-			if let Some(block) = Self::advance_desk(&auditor, &user, now) {
-				Self::send_block(&public, &user, block);
+		for buyer in buyers {
+			if let Some(block) = Self::advance_desk(&auditor, &buyer, now) {
+				Self::send_block(&public, &buyer, block);
 			}
 		}
 	}
@@ -117,20 +117,20 @@ impl<T: Config> Pallet<T> {
 		keys.into_iter().find(|(_, account)| *account == chosen)
 	}
 
-	/// Resolves, resubmits or forms `user`'s token block in one compare-and-set of its record;
+	/// Resolves, resubmits or forms `buyer`'s token block in one compare-and-set of its record;
 	/// returns the block to send, if any.
 	pub(crate) fn advance_desk(
 		auditor: &T::AccountId,
-		user: &T::AccountId,
+		buyer: &T::AccountId,
 		now: u32,
 	) -> Option<InFlight<T::AccountId, T::BuyerSignature>> {
 		let limits = Self::desk_limits();
-		let chain_seq = NextBlockSeq::<T>::get(auditor, user);
-		let last = LastBlock::<T>::get(auditor, user)
+		let chain_seq = NextBlockSeq::<T>::get(auditor, buyer);
+		let last = LastTokenBlock::<T>::get(auditor, buyer)
 			.map(|summary| SettledTokenBlock { seq: summary.seq, content: summary.content });
-		let trust = Self::user_trust(auditor, user);
+		let trust = Self::buyer_trust(auditor, buyer);
 		let w = trust.state.block_size;
-		let key = user_key(user);
+		let key = user_key(buyer);
 		let record = StorageValueRef::persistent(&key);
 		let mut send = None;
 		let mut resolved = None;
@@ -164,7 +164,7 @@ impl<T: Config> Pallet<T> {
 			Err(MutateStorageError::ConcurrentModification(_)) => return None,
 		}
 		if idle {
-			Self::forget_idle_buyer(user, &key);
+			Self::forget_idle_buyer(buyer, &key);
 		}
 		send
 	}
@@ -188,30 +188,35 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Takes `user` off the worker's list when nothing of it waits; puts it back if the desk
+	/// Takes `buyer` off the worker's list when nothing of it waits; puts it back if the desk
 	/// admitted a purchase meanwhile (the desk registers a buyer after admitting, so one of
 	/// the two always sees the other's write).
-	fn forget_idle_buyer(user: &T::AccountId, key: &[u8]) {
+	fn forget_idle_buyer(buyer: &T::AccountId, key: &[u8]) {
 		let list = StorageValueRef::persistent(USERS_KEY);
-		let _ = list.mutate::<Vec<T::AccountId>, (), _>(|users| {
-			let mut users = users.ok().flatten().unwrap_or_default();
-			users.retain(|listed| listed != user);
-			Ok(users)
+		let _ = list.mutate::<Vec<T::AccountId>, (), _>(|buyers| {
+			let mut buyers = buyers.ok().flatten().unwrap_or_default();
+			buyers.retain(|listed| listed != buyer);
+			Ok(buyers)
 		});
 		let busy = StorageValueRef::persistent(key)
 			.get::<DeskOf<T>>()
 			.ok()
 			.flatten()
 			.is_some_and(|desk| !desk.is_idle());
-		if busy {
-			let _ = list.mutate::<Vec<T::AccountId>, (), _>(|users| {
-				let mut users = users.ok().flatten().unwrap_or_default();
-				if !users.contains(user) {
-					users.push(user.clone());
-				}
-				Ok(users)
-			});
+		// Putting a busy buyer back must not lose to a concurrent write of the list.
+		if !busy {
+			return;
 		}
+		while list
+			.mutate::<Vec<T::AccountId>, (), _>(|buyers| {
+				let mut buyers = buyers.ok().flatten().unwrap_or_default();
+				if !buyers.contains(buyer) {
+					buyers.push(buyer.clone());
+				}
+				Ok(buyers)
+			})
+			.is_err()
+		{}
 	}
 
 	/// What became of a purchase of a block the chain has settled.
@@ -233,33 +238,33 @@ impl<T: Config> Pallet<T> {
 		Resolution::Rejected(reason)
 	}
 
-	/// Sends `block` of `user` as a signed `submit_block` from the auditor key `public`.
+	/// Sends `block` of `buyer` as a signed `submit_block` from the auditor key `public`.
 	fn send_block(
 		public: &T::Public,
-		user: &T::AccountId,
+		buyer: &T::AccountId,
 		block: InFlight<T::AccountId, T::BuyerSignature>,
 	) {
 		let Some(purchases) = Self::block_purchases(block.purchases) else {
-			log::error!(target: LOG_TARGET, "block {} of {user:?} exceeds the runtime's bounds", block.seq);
+			log::error!(target: LOG_TARGET, "block {} of {buyer:?} exceeds the runtime's bounds", block.seq);
 			return;
 		};
 		let signer =
 			Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public.clone()]);
 		let sent = signer.send_signed_transaction(|_| Call::submit_block {
-			user: user.clone(),
+			buyer: buyer.clone(),
 			seq: block.seq,
 			purchases: purchases.clone(),
 		});
 		match sent {
 			Some((_, Ok(()))) => log::info!(
 				target: LOG_TARGET,
-				"submitted block {} of {user:?} (send {})",
+				"submitted block {} of {buyer:?} (send {})",
 				block.seq,
 				block.sends
 			),
 			Some((_, Err(()))) => log::warn!(
 				target: LOG_TARGET,
-				"the pool refused block {} of {user:?}; it will be sent again or re-formed",
+				"the pool refused block {} of {buyer:?}; it will be sent again or re-formed",
 				block.seq
 			),
 			None => log::error!(target: LOG_TARGET, "no {AUDITOR_KEY_TYPE:?} key can sign"),
@@ -329,6 +334,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let tokens = purchase.tokens.clone();
 		let named = purchase.auditor.clone();
+		let merchant = purchase.merchant.clone();
 		let verdict = if !info.is_some_and(|info| info.status == AuditorStatus::Active) {
 			Err(Refusal::AuditorInactive)
 		} else if named != *auditor {
@@ -347,17 +353,26 @@ impl<T: Config> Pallet<T> {
 		let amount_due = verdict
 			.as_ref()
 			.map_or(0, |(_, value)| merchant_payout((*value).saturated_into(), rho));
-		let bond: u128 =
+		let receivable =
+			T::Currency::can_deposit(&merchant, amount_due.saturated_into(), Provenance::Extant)
+				== DepositConsequence::Success;
+		let verdict = verdict.and_then(|checked| {
+			if amount_due > 0 && !receivable {
+				Err(Refusal::MerchantCannotReceive)
+			} else {
+				Ok(checked)
+			}
+		});
+		let claim_cost = amount_due.saturating_add(T::ReceiptPenalty::get() * amount_due);
+		let cover: u128 =
 			T::Currency::balance_on_hold(&HoldReason::AuditorBond.into(), auditor).saturated_into();
-		let free: u128 =
-			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite)
-				.saturated_into();
 		ChainCheck {
 			verdict: verdict.map(|(id, _)| id),
-			block_size: Self::user_trust(auditor, buyer).state.block_size,
+			block_size: Self::buyer_trust(auditor, buyer).state.block_size,
 			limits,
 			amount_due,
-			cover: bond.saturating_add(free),
+			claim_cost,
+			cover,
 		}
 	}
 }

@@ -197,3 +197,24 @@ fn the_records_an_auditor_keeps_of_a_buyer_cost_it_a_deposit_until_it_forgets_th
 		// (The mock's parameters are per test thread: no reset needed.)
 	});
 }
+
+#[test]
+fn a_new_buyers_record_deposit_falls_back_on_the_bond() {
+	build_and_execute(|| {
+		BuyerRecordDeposit::set(5);
+		// The auditor moved all its free balance away (all but the existential deposit).
+		let spare = free(&auditor()) - 1;
+		assert_ok!(<Balances as Mutate<_>>::transfer(
+			&auditor(),
+			&bank(),
+			spare,
+			Preservation::Preserve
+		));
+		let batch = issue(&buyer(), 2, V, 100);
+		assert_ok!(submit(
+			0,
+			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false)]
+		));
+		assert_eq!(crate::Auditors::<Test>::get(auditor()).unwrap().bond, BOND - 5);
+	});
+}

@@ -1,8 +1,8 @@
 //! Token blocks: every rejection reason, every settlement path, sequence and bounds.
 
 use crate::{
-	mock::*, BlockSummary, Error, Event, HoldReason, InvalidCounts, InvalidReason, LastBlock,
-	NextBlockSeq, SettledPurchases, TokenId,
+	mock::*, Error, Event, HoldReason, InvalidCounts, InvalidReason, LastTokenBlock, NextBlockSeq,
+	SettledPurchases, TokenBlockSummary, TokenId,
 };
 use codec::Encode;
 use frame_support::{
@@ -24,8 +24,8 @@ fn free(who: &AccountId) -> Balance {
 	Balances::balance(who)
 }
 
-fn summary() -> BlockSummary<Balance> {
-	LastBlock::<Test>::get(auditor(), buyer()).expect("a block was settled")
+fn summary() -> TokenBlockSummary<Balance> {
+	LastTokenBlock::<Test>::get(auditor(), buyer()).expect("a block was settled")
 }
 
 /// The reasons reported for the invalid tokens of all purchases, in order.
@@ -436,9 +436,9 @@ fn the_block_outcome_is_reported_in_events_and_storage() {
 		let expected_invalid = InvalidCounts { double_spent_in_block: 1, ..Default::default() };
 		assert_eq!(s.invalid, expected_invalid);
 		assert_eq!(s.risk, s.paid_out as i128 - s.redeemed as i128);
-		assert!(micropay_events().contains(&Event::BlockValidated {
+		assert!(micropay_events().contains(&Event::TokenBlockValidated {
 			auditor: auditor(),
-			user: buyer(),
+			buyer: buyer(),
 			summary: s
 		}));
 	});

@@ -59,7 +59,7 @@ fn setup() -> Vec<Vec<u8>> {
 		.into_iter()
 		.map(|purchases| {
 			Call::<Test>::submit_block {
-				user: buyer(),
+				buyer: buyer(),
 				seq: 1,
 				purchases: purchases.try_into().expect("within the mock's bounds"),
 			}

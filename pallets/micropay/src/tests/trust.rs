@@ -192,7 +192,7 @@ fn a_purchase_that_reaches_the_block_size_cannot_be_prepaid() {
 			0,
 			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 4, 3), false)]
 		));
-		assert_eq!(Micropay::user_trust(&auditor(), &buyer()).prepaid_limit, 3);
+		assert_eq!(Micropay::buyer_trust(&auditor(), &buyer()).prepaid_limit, 3);
 		// 2 tokens, then 1 more reaches W = 3: that one must be held.
 		let block = vec![
 			purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true),
@@ -232,13 +232,13 @@ fn promises_made_before_the_auditor_lowers_w_still_settle_as_prepaid() {
 			TrustProfile::Pessimistic,
 			4
 		));
-		let record = Micropay::user_trust(&auditor(), &buyer());
+		let record = Micropay::buyer_trust(&auditor(), &buyer());
 		assert_eq!((record.state.block_size, record.prepaid_limit), (4, 64));
 		assert_ok!(submit(0, promised));
 		// Both merchants' promises are paid: 24 tokens × 10 × (1 − 10%).
 		assert_eq!(Balances::free_balance(merchant()), merchant_before + 216);
 		// From the next block on, the new W bounds prepaid purchases again.
-		let record = Micropay::user_trust(&auditor(), &buyer());
+		let record = Micropay::buyer_trust(&auditor(), &buyer());
 		assert_eq!((record.state.block_size, record.prepaid_limit), (4, 4));
 		let batch = issue(&buyer(), 4, 10, 500);
 		assert_noop!(

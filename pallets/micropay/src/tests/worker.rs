@@ -17,7 +17,7 @@ use sp_runtime::traits::Dispatchable;
 /// Puts `purchases` at the desk for the main buyer, as the node's RPC would.
 fn at_desk(purchases: &[TestPurchase]) -> DeskOf<Test> {
 	let mut desk = DeskOf::<Test>::default();
-	let w = Micropay::user_trust(&auditor(), &buyer()).state.block_size;
+	let w = Micropay::buyer_trust(&auditor(), &buyer()).state.block_size;
 	let now = System::block_number() as u32;
 	for purchase in purchases {
 		let entry = DeskPurchase {
@@ -26,8 +26,12 @@ fn at_desk(purchases: &[TestPurchase]) -> DeskOf<Test> {
 			prepaid: false,
 			promise: None,
 		};
-		let promise =
-			Promise { amount: 1, deadline: 100, signature: purchase.purchase.signature.clone() };
+		let promise = Promise {
+			amount: 1,
+			claim_cost: 1,
+			deadline: 100,
+			signature: purchase.purchase.signature.clone(),
+		};
 		let decision = desk.admit(entry, w, now, &Micropay::desk_limits(), Some(promise));
 		assert!(matches!(decision, Decision::Deliver | Decision::Wait), "{decision:?}");
 	}
@@ -82,7 +86,7 @@ fn a_full_block_is_submitted_once_then_resolved() {
 		run_worker_at(2);
 		let txs = sent();
 		assert_eq!(txs.len(), 1);
-		let RuntimeCall::Micropay(Call::submit_block { user, seq, purchases }) =
+		let RuntimeCall::Micropay(Call::submit_block { buyer: user, seq, purchases }) =
 			txs[0].function.clone()
 		else {
 			panic!("the worker submits token blocks")
@@ -190,9 +194,11 @@ fn the_desk_check_reports_the_verdict_the_block_size_and_the_limits_in_one_call(
 		let id = purchase_id_of(&good);
 		let check = Micropay::desk_check(&auditor(), &buyer(), desk_form(&good));
 		assert_eq!(check.verdict, Ok(id));
-		// Two tokens of 10, less the auditor's 10%; the auditor's bond and free balance.
+		// Two tokens of 10, less the auditor's 10%; a claim would cost 10% more; only the
+		// bond backs promises.
 		assert_eq!(check.amount_due, 18);
-		assert_eq!(check.cover, AUDITOR_FUNDS - 1);
+		assert_eq!(check.claim_cost, 20); // 18 + 10% (1.8, rounded as the claim rounds it)
+		assert_eq!(check.cover, BOND);
 		assert_eq!(check.block_size, MaxBlockTokens::get()); // the mock's default W_0
 		assert_eq!(check.limits, Micropay::desk_limits());
 		let too_big = DeskSignedOf::<Test> { tokens: tokens(batch, 0, 17), ..desk_form(&good) };
@@ -309,5 +315,23 @@ fn a_buyer_with_nothing_pending_leaves_the_worker_list_and_forgotten_ids_their_i
 			&micropay_primitives::desk::purchase_key(&id)
 		)
 		.is_some());
+	});
+}
+
+#[test]
+fn the_desk_refuses_a_merchant_that_cannot_receive_the_payout() {
+	use micropay_primitives::desk::Refusal;
+	build_and_execute(|| {
+		ExistentialDeposit::set(50);
+		let batch = issue(&buyer(), 4, 10, 500);
+		let fresh = account("//FreshMerchant");
+		let to_fresh = purchase_at(&buyer_pair(), &fresh, tokens(batch, 0, 2), true, 1);
+		assert_eq!(
+			Micropay::desk_check(&auditor(), &buyer(), desk_form(&to_fresh)).verdict,
+			Err(Refusal::MerchantCannotReceive)
+		);
+		// An existing merchant account receives any payout.
+		let to_known = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), true, 1);
+		assert!(Micropay::desk_check(&auditor(), &buyer(), desk_form(&to_known)).verdict.is_ok());
 	});
 }
