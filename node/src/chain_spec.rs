@@ -44,7 +44,8 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 	)
 }
 
-/// `--chain local`: Alice and Bob author and finalize.
+/// `--chain local`: Alice, Bob and Charlie author and finalize; Dave and Eve are auditors on
+/// their own nodes (`scripts/testnet.sh` starts all five).
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	from_preset(
 		"Micropay Local Testnet",
