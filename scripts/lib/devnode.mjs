@@ -64,33 +64,34 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /**
- * Starts a dev node and connects an ApiPromise to it.
+ * Starts a node with `args` (plus loopback RPC and p2p ports, no telemetry, Prometheus or
+ * mDNS), waits for its RPC server and connects an ApiPromise to it.
  *
- * @param {object} [options]
- * @param {string} [options.basePath] keep the chain in this directory instead of `--tmp`
- * @param {string[]} [options.extraArgs] more node arguments
- * @param {string} [options.logName] log file name under scripts/.e2e-logs
+ * @param {object} options
+ * @param {string[]} options.args the node's arguments (chain, base path, role, ...)
+ * @param {string} [options.logName] log file name under `options.logDir`
+ * @param {string} [options.logDir] directory of the log (default scripts/.e2e-logs)
+ * @param {number} [options.rpcPort] RPC port (default: a free one)
+ * @param {number} [options.p2pPort] p2p port (default: a free one)
  * @param {number} [options.timeoutMs] how long to wait for the RPC server
  */
-export async function startDevNode(options = {}) {
+export async function startNode(options) {
   const binary = nodeBinary();
   if (!existsSync(binary)) {
     throw new Error(`node binary not found at ${binary}; build it with 'cargo build -p micropay-node'`);
   }
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
-  const logDir = path.join(repoRoot, 'scripts', '.e2e-logs');
+  const rpcPort = options.rpcPort ?? (await freePort());
+  const p2pPort = options.p2pPort ?? (await freePort());
+  const logDir = options.logDir ?? path.join(repoRoot, 'scripts', '.e2e-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, options.logName ?? `node-${rpcPort}.log`);
   const args = [
-    '--dev',
-    ...(options.basePath ? ['--base-path', options.basePath] : ['--tmp']),
+    ...options.args,
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--no-prometheus',
     '--no-telemetry',
     '--no-mdns',
-    ...(options.extraArgs ?? []),
   ];
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,7 +133,29 @@ export async function startDevNode(options = {}) {
   };
   // `provider.send(method, params)` reaches RPC methods the API does not decorate, such as
   // the auditor desk's `micropay_*`.
-  return { api, provider, url, rpcPort, logFile, child, stop };
+  return { api, provider, url, rpcPort, p2pPort, logFile, child, stop };
+}
+
+/**
+ * Starts a dev node (`--dev`, on `--tmp` or a given base path) and connects an ApiPromise
+ * to it.
+ *
+ * @param {object} [options]
+ * @param {string} [options.basePath] keep the chain in this directory instead of `--tmp`
+ * @param {string[]} [options.extraArgs] more node arguments
+ * @param {string} [options.logName] log file name under scripts/.e2e-logs
+ * @param {number} [options.timeoutMs] how long to wait for the RPC server
+ */
+export function startDevNode(options = {}) {
+  return startNode({
+    args: [
+      '--dev',
+      ...(options.basePath ? ['--base-path', options.basePath] : ['--tmp']),
+      ...(options.extraArgs ?? []),
+    ],
+    logName: options.logName,
+    timeoutMs: options.timeoutMs,
+  });
 }
 
 /** Resolves with the header of the first block whose number is at least `number`. */
