@@ -16,7 +16,11 @@
 //! alone; otherwise the purchase is held.
 //!
 //! Accepted purchases live in the node's persistent offchain storage
-//! (`micropay_primitives::desk`), where the offchain worker forms token blocks from them; the
+//! (`micropay_primitives::desk`), where the offchain worker forms token blocks from them. The
+//! desk journals each admission and syncs it to disk before it answers
+//! ([`crate::desk_journal`]): the offchain database commits asynchronously, and a node killed
+//! right after an answer would otherwise lose the promise; [`Desk::recover`] replays the
+//! journal at start-up. The
 //! index from purchase id to buyer is written only for admitted purchases and collected when
 //! the buyer's record forgets them. `micropay_purchaseStatus` reports what became of a
 //! purchase, with its receipt; `micropay_exposure` the promises outstanding.
@@ -43,7 +47,9 @@ use sp_core::{
 	sr25519, Bytes, H256,
 };
 use sp_keystore::KeystorePtr;
-use std::{sync::Arc, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
+
+use crate::desk_journal::{DeskJournal, JournalEntry};
 
 /// A token id in JSON: `{ "batch": 3, "index": 17 }`.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
@@ -160,17 +166,24 @@ pub trait DeskApi {
 	fn exposure(&self) -> RpcResult<ExposureAnswer>;
 }
 
-/// The desk: the chain client, the offchain database and the auditor key.
+/// The desk: the chain client, the offchain database, its journal and the auditor key.
 pub struct Desk<C, S> {
 	client: Arc<C>,
 	storage: S,
+	journal: Arc<DeskJournal>,
 	keystore: KeystorePtr,
 }
 
 impl<C, S> Desk<C, S> {
-	/// A desk over `client`, the node's offchain `storage` and its `keystore`.
-	pub fn new(client: Arc<C>, storage: S, keystore: KeystorePtr) -> Self {
-		Self { client, storage, keystore }
+	/// A desk over `client`, the node's offchain `storage`, the desk's `journal` and the
+	/// node's `keystore`.
+	pub fn new(
+		client: Arc<C>,
+		storage: S,
+		journal: Arc<DeskJournal>,
+		keystore: KeystorePtr,
+	) -> Self {
+		Self { client, storage, journal, keystore }
 	}
 }
 
@@ -380,6 +393,20 @@ where
 			if let Decision::Reject(refusal) = decision {
 				return Ok(reject(refusal, Some(id), started));
 			}
+			// On disk before the record is written and the merchant answered: the offchain
+			// database commits asynchronously. A replay takes the last entry of an id, so an
+			// attempt whose write below fails is superseded by the next.
+			if let Some(admitted) = desk.pending_purchase(&id) {
+				let entry = JournalEntry {
+					buyer: buyer.clone(),
+					purchase: admitted.clone(),
+					admitted_at: best.best_number,
+					keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
+				};
+				if self.journal.append(&entry).map_err(internal)? {
+					self.journal.compact(best.best_number).map_err(internal)?;
+				}
+			}
 			if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
 				let kept = desk.pending_purchase(&id).and_then(|p| p.promise.clone());
 				break (decision, id, kept);
@@ -392,6 +419,54 @@ where
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer(decision, Some(id), receipt, started))
+	}
+
+	/// Replays the journal at start-up: a purchase admitted within its horizon that its
+	/// buyer's record does not know (the record's write was lost in a crash) is put back as
+	/// admitted, with its index key, its buyer on the worker's list and its promise counted;
+	/// then the journal is compacted. Returns how many purchases were put back.
+	///
+	/// # Errors
+	/// The journal cannot be read or rewritten, or a record cannot be decoded.
+	pub fn recover(&self) -> Result<usize, String> {
+		let now = self.client.info().best_number;
+		// The last entry of each id is the one the merchant was answered with.
+		let mut latest: BTreeMap<[u8; 32], (usize, JournalEntry)> = BTreeMap::new();
+		for (position, entry) in
+			self.journal.entries().map_err(|e| e.to_string())?.into_iter().enumerate()
+		{
+			latest.insert(entry.purchase.id, (position, entry));
+		}
+		let mut entries: Vec<(usize, JournalEntry)> =
+			latest.into_values().filter(|(_, entry)| entry.keep_until >= now).collect();
+		entries.sort_by_key(|(position, _)| *position);
+		let mut restored = 0;
+		let mut storage = self.storage.clone();
+		for (_, entry) in entries {
+			let key = user_key(&entry.buyer);
+			let put_back = loop {
+				let old = storage.get(STORAGE_PREFIX, &key);
+				let mut desk = Self::decode_desk(old.as_deref()).map_err(|e| e.to_string())?;
+				if !desk.restore(entry.purchase.clone(), now) {
+					break false;
+				}
+				if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
+					break true;
+				}
+			};
+			let id = entry.purchase.id;
+			if put_back {
+				restored += 1;
+				self.add_promised(entry.purchase.promised());
+			}
+			// Written after the record, so lost with it or after it: made whole either way.
+			if storage.get(STORAGE_PREFIX, &purchase_key(&id)).is_none() {
+				storage.set(STORAGE_PREFIX, &purchase_key(&id), &entry.buyer.encode());
+			}
+			self.register_buyer(&entry.buyer).map_err(|e| e.to_string())?;
+		}
+		self.journal.compact(now).map_err(|e| e.to_string())?;
+		Ok(restored)
 	}
 
 	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {

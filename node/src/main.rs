@@ -9,6 +9,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod desk;
+mod desk_journal;
 mod rpc;
 mod service;
 

@@ -19,6 +19,8 @@ pub struct FullDeps<C, P, S> {
 	pub pool: Arc<P>,
 	/// The offchain database the auditor's front desk keeps purchases in (none: no desk).
 	pub offchain_storage: Option<S>,
+	/// The desk's journal (`crate::desk_journal`), with the offchain database.
+	pub desk_journal: Option<Arc<crate::desk_journal::DeskJournal>>,
 	/// The keystore holding the auditor key.
 	pub keystore: sp_keystore::KeystorePtr,
 }
@@ -45,12 +47,12 @@ where
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
-	let FullDeps { client, pool, offchain_storage, keystore } = deps;
+	let FullDeps { client, pool, offchain_storage, desk_journal, keystore } = deps;
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	if let Some(storage) = offchain_storage {
-		module.merge(Desk::new(client, storage, keystore).into_rpc())?;
+	if let (Some(storage), Some(journal)) = (offchain_storage, desk_journal) {
+		module.merge(Desk::new(client, storage, journal, keystore).into_rpc())?;
 	}
 	Ok(module)
 }

@@ -13,6 +13,8 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 
+use crate::{desk::Desk, desk_journal::DeskJournal};
+
 /// The runtime executor: wasm only, with Substrate's host functions.
 /// Host functions of the runtime; a `runtime-benchmarks` runtime also imports the
 /// benchmarking ones, so a node built with that feature provides them.
@@ -224,6 +226,30 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	// The desk's journal, replayed before the desk serves: promises whose records the
+	// offchain database lost in a crash are put back (crate::desk_journal).
+	let desk_journal = match backend.offchain_storage() {
+		Some(storage) => {
+			let path = config.data_path.join("micropay-desk.journal");
+			let journal = Arc::new(DeskJournal::open(&path).map_err(|error| {
+				ServiceError::Other(format!("desk journal {}: {error}", path.display()))
+			})?);
+			let restored =
+				Desk::new(client.clone(), storage, journal.clone(), keystore_container.keystore())
+					.recover()
+					.map_err(|error| {
+						ServiceError::Other(format!("desk journal replay: {error}"))
+					})?;
+			log::info!(
+				target: "micropay-desk",
+				"Desk journal {}: {restored} purchase(s) put back",
+				path.display()
+			);
+			Some(journal)
+		},
+		None => None,
+	};
+
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
@@ -234,6 +260,7 @@ pub fn new_full<
 				client: client.clone(),
 				pool: pool.clone(),
 				offchain_storage: offchain_storage.clone(),
+				desk_journal: desk_journal.clone(),
 				keystore: keystore.clone(),
 			})
 			.map_err(Into::into)

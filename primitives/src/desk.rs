@@ -367,6 +367,24 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		decision
 	}
 
+	/// Puts back a purchase this desk admitted (as admitted: its prepaid flag and promise
+	/// kept) whose record was lost in a crash before it reached the disk, at chain block
+	/// `now`; the desk's journal holds it (node `desk_journal`). Returns whether it was put
+	/// back: a purchase the record still knows (pending or resolved) is left alone, so
+	/// replaying a journal twice changes nothing. It goes at the end of the open block, like
+	/// any new purchase; its tokens were the buyer's when it was admitted, and the chain
+	/// refuses whatever was spent since.
+	pub fn restore(&mut self, purchase: DeskPurchase<AccountId, Signature>, now: u32) -> bool {
+		if self.status(&purchase.id).is_some() {
+			return false;
+		}
+		if self.open.is_empty() {
+			self.opened_at = now;
+		}
+		self.open.push(purchase);
+		true
+	}
+
 	/// The pending purchase `id`, if this desk holds it.
 	pub fn pending_purchase(&self, id: &PurchaseId) -> Option<&DeskPurchase<AccountId, Signature>> {
 		self.pending().find(|purchase| purchase.id == *id)
@@ -542,6 +560,32 @@ mod tests {
 	/// A receipt the desk could sign for a purchase admitted at `now`.
 	fn promise() -> Option<Promise<()>> {
 		Some(Promise { amount: 9, claim_cost: 9, deadline: 100, signature: () })
+	}
+
+	#[test]
+	fn a_restored_purchase_keeps_its_promise_and_is_restored_once() {
+		let mut desk = Desk::default();
+		assert_eq!(desk.admit(purchase(1, &[0, 1]), 5, 10, &LIMITS, promise()), Decision::Deliver);
+		let mut lost = purchase(2, &[2]);
+		lost.prepaid = true;
+		lost.promise = promise();
+		assert!(desk.restore(lost.clone(), 12));
+		assert_eq!(desk.status(&[2; 32]), Some(PurchaseStatus::Delivered));
+		assert_eq!(desk.pending_purchase(&[2; 32]).and_then(|p| p.promise.clone()), promise());
+		// Replaying the journal again, or a purchase the record still has, changes nothing.
+		let before = desk.clone();
+		assert!(!desk.restore(lost, 13));
+		assert!(!desk.restore(before.open[0].clone(), 13));
+		assert_eq!(desk, before);
+		// A purchase resolved already is not put back either.
+		let mut resolved = Desk::default();
+		resolved.resolved.push(([3; 32], Resolution::Settled));
+		assert!(!resolved.restore(purchase(3, &[5]), 14));
+		assert!(resolved.open.is_empty());
+		// Into an empty open block: the block's age counts from the restore.
+		let mut empty = Desk::default();
+		assert!(empty.restore(purchase(4, &[6]), 20));
+		assert_eq!(empty.opened_at, 20);
 	}
 
 	#[test]
