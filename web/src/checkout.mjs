@@ -56,10 +56,14 @@ export class CheckoutView {
 
   render() {
     const app = this.app;
-    const option = (s, selected) => h('option', { value: s.address, selected: s.address === selected }, s.label);
-    const buyers = app.signers;
-    this.buyer = h('select', { id: 'buyer', onchange: () => this.refreshTokens() }, buyers.map((s) => option(s, this.buyer?.value ?? buyers.find((b) => b.name === 'Charlie')?.address)));
-    this.merchant = h('select', { id: 'merchant' }, app.signers.filter((s) => s.kind === 'dev').map((s) => option(s, this.merchant?.value ?? app.signers.find((b) => b.name === 'Eve')?.address)));
+    // Buyers are keyed by their place in app.signers (one address may sign through the dev
+    // keyring and through a wallet); merchants by address.
+    const buyerKey = this.buyer?.value ?? String(app.signers.findIndex((s) => s.name === 'Charlie'));
+    this.buyer = h('select', { id: 'buyer', onchange: () => this.refreshTokens() },
+      app.signers.map((s, i) => h('option', { value: String(i), selected: String(i) === buyerKey }, s.label)));
+    const merchant = this.merchant?.value ?? app.signers.find((s) => s.name === 'Eve')?.address;
+    this.merchant = h('select', { id: 'merchant' }, app.signers.filter((s) => s.kind === 'dev')
+      .map((s) => h('option', { value: s.address, selected: s.address === merchant }, s.label)));
     this.item = h('input', { id: 'item', type: 'text', value: this.item?.value ?? 'Coffee, large' });
     this.count = h('input', { id: 'count', type: 'number', min: 1, max: MAX_TOKENS, value: this.count?.value ?? 5 });
     this.wrapped = h('input', { id: 'wrapped', type: 'checkbox', checked: this.wrapped?.checked });
@@ -106,20 +110,21 @@ export class CheckoutView {
   }
 
   signer() {
-    return this.app.signers.find((s) => s.address === this.buyer.value);
+    return this.app.signers[Number(this.buyer.value)];
   }
 
   async loadWallets() {
     this.walletButton.disabled = true;
     try {
       const { signers, notes } = await extensionSigners('Micropay console', this.app.chain.ss58);
-      const known = new Set(this.app.signers.map((s) => s.address + s.kind));
-      for (const s of signers) if (!known.has(s.address + s.kind)) this.app.signers.push(s);
+      const key = (s) => [s.kind, s.role, s.address, s.name].join('/');
+      const known = new Set(this.app.signers.map(key));
+      for (const s of signers) if (!known.has(key(s))) this.app.signers.push(s);
       fill(this.walletNotes, signers.length ? `${signers.length} wallet account(s) added to the buyers. ` : '', notes.join('; '));
-      const first = signers[0]?.address;
+      const first = this.app.signers.findIndex((s) => s.kind === 'extension');
       this.render();
-      if (first) {
-        this.buyer.value = first;
+      if (first >= 0) {
+        this.buyer.value = String(first);
         this.refreshTokens();
       }
     } finally {
@@ -181,10 +186,10 @@ export class CheckoutView {
 
   async refreshTokens() {
     if (!this.api?.isConnected || !this.app.chain) return;
-    const buyer = this.buyer.value;
+    const buyer = this.signer().address;
     try {
       const { tokens, available } = await withTimeout(this.unspentTokens(buyer, 1), RPC_TIMEOUT, 'reading tokens');
-      if (buyer !== this.buyer.value) return;
+      if (buyer !== this.signer().address) return;
       this.tokensInfo.dataset.available = String(available);
       fill(this.tokensInfo, available
         ? `Unspent tokens: ${available} (${this.fmt(tokens[0].value)} each)`
@@ -204,10 +209,11 @@ export class CheckoutView {
       if ((await api.query.micropay.banks(bob.address)).isNone) throw new Error('Bob is not a registered bank on this chain');
       const head = (await api.rpc.chain.getHeader()).number.toNumber();
       const value = 10n ** BigInt(this.app.chain.decimals) / 100n; // 0.01 MPY
-      const tx = api.tx.micropay.issueTokens(this.buyer.value, ISSUE_COUNT, value, head + 5_000);
+      const owner = this.signer().address;
+      const tx = api.tx.micropay.issueTokens(owner, ISSUE_COUNT, value, head + 5_000);
       this.say('wait', `Bob issues ${ISSUE_COUNT} tokens… (waiting for a block)`);
       await withTimeout(inBlock(api, tx, bob.pair), 60_000, 'issuing tokens');
-      this.say('ok', `Issued ${ISSUE_COUNT} tokens of ${this.fmt(value)} to ${short(this.buyer.value)}.`);
+      this.say('ok', `Issued ${ISSUE_COUNT} tokens of ${this.fmt(value)} to ${this.signer().name} (${short(owner)}).`);
       await this.refreshTokens();
     } catch (error) {
       this.say('bad', `Could not issue tokens: ${errorText(error)}`);

@@ -29,8 +29,17 @@ export class ChainHistory {
     this.unreadable = 0; // blocks whose events were pruned
   }
 
-  /** Reads every block up to `head` not read yet. */
-  async advance(head) {
+  /** Reads every block up to `head` not read yet (one reader at a time). */
+  advance(head) {
+    this.target = Math.max(this.target ?? 0, head);
+    this.running ??= this.readUpTo().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async readUpTo() {
+    const head = this.target;
     if (this.next === null) {
       this.next = Math.max(1, head - this.depth + 1);
       this.from = this.next;
@@ -43,6 +52,7 @@ export class ChainHistory {
       read.forEach((events, i) => this.record(numbers[i], events));
       this.next = upto + 1;
     }
+    if (this.target > head) await this.readUpTo();
   }
 
   async eventsOf(number) {
