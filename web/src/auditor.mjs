@@ -179,10 +179,10 @@ export class AuditorView {
     const history = this.app.history;
     const scanned = history?.from ? `events read from block #${history.from}` : '';
     const recent = blocks.slice(-RECENT_BLOCKS).reverse();
-    return h('div', { class: 'grid2' },
+    return [
       h('div', { class: 'card', id: 'buyer-detail', 'data-buyer': row.address },
-        h('h2', {}, `Buyer ${this.nameOf(row.address)}`),
-        h('p', { class: 'hint mono' }, row.address),
+        h('h2', {}, `Buyer ${this.nameOf(row.address)} `, h('span', { class: 'hint mono' }, row.address)),
+        h('div', { class: 'grid' },
         h('div', { class: 'stats' },
           stat('buyer-profile', 'profile', t.profile),
           stat('buyer-w', 'W (next token block)', t.blockSize, t.blockSize),
@@ -194,12 +194,15 @@ export class AuditorView {
           stat('buyer-risk', 'risk (auditor’s, on this buyer)', this.fmt(t.risk), t.risk),
           stat('buyer-exposure', 'open promises (this console)', this.fmt(this.openPromises(row.address)), this.openPromises(row.address)),
         ),
-        h('h3', {}, 'W and trust over token blocks'),
-        h('div', { class: 'chart', id: 'chart', 'data-points': String(points.length) }, wTrustChart(points)),
-        h('p', { class: 'hint' }, `From TokenBlockValidated and TrustUpdated events; ${scanned}.`),
+        h('div', {},
+          h('h3', { style: 'margin-top:0' }, 'W and trust over token blocks'),
+          h('div', { class: 'chart', id: 'chart', 'data-points': String(points.length) }, wTrustChart(points)),
+          h('p', { class: 'hint' }, `From TokenBlockValidated and TrustUpdated events; ${scanned}.`),
+        ),
+        ),
       ),
       h('div', { class: 'card' },
-        h('h2', {}, 'Recent token blocks'),
+        h('h2', {}, `Recent token blocks of ${this.nameOf(row.address)}`),
         recent.length
           ? h('table', { id: 'token-blocks' },
             h('thead', {}, h('tr', {}, ['seq', 'chain block', 'purchases', 'tokens', 'valid', 'invalid by reason', 'rejected', 'paid out', 'risk', 'next W'].map((x) => h('th', {}, x)))),
@@ -217,7 +220,7 @@ export class AuditorView {
             ))))
           : h('p', { class: 'empty', id: 'token-blocks' }, `No token block of this buyer since block #${history?.from ?? '?'}.`),
       ),
-    );
+    ];
   }
 }
 

@@ -14,7 +14,7 @@ function el(tag, attrs = {}, text) {
  * Returns an `<svg>`.
  */
 export function wTrustChart(points, { width = 640, height = 250 } = {}) {
-  const pad = { left: 44, right: 48, top: 16, bottom: 36 };
+  const pad = { left: 44, right: 48, top: 34, bottom: 36 };
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'W and trust over token blocks' });
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
@@ -33,8 +33,8 @@ export function wTrustChart(points, { width = 640, height = 250 } = {}) {
   svg.append(el('line', { class: 'axis', x1: pad.left, x2: pad.left, y1: pad.top, y2: pad.top + plotH }));
   svg.append(el('line', { class: 'axis', x1: width - pad.right, x2: width - pad.right, y1: pad.top, y2: pad.top + plotH }));
   svg.append(el('line', { class: 'axis', x1: pad.left, x2: width - pad.right, y1: pad.top + plotH, y2: pad.top + plotH }));
-  svg.append(el('text', { x: 4, y: 12 }, 'W'));
-  svg.append(el('text', { x: width - 40, y: 12 }, 'trust'));
+  svg.append(el('text', { x: pad.left - 6, y: pad.top - 10, 'text-anchor': 'end' }, 'W'));
+  svg.append(el('text', { x: width - pad.right + 6, y: pad.top - 10 }, 'trust'));
 
   const step = Math.max(1, Math.ceil(points.length / 12));
   points.forEach((p, i) => {
@@ -55,8 +55,7 @@ export function wTrustChart(points, { width = 640, height = 250 } = {}) {
       svg.append(wDot, tDot);
     });
   }
-  const legend = el('g', { transform: `translate(${pad.left + 10}, ${pad.top + 6})` });
-  legend.append(el('rect', { x: -4, y: -4, width: 190, height: 22, fill: '#fff', opacity: 0.85 }));
+  const legend = el('g', { transform: `translate(${pad.left + plotW / 2 - 90}, 6)` });
   legend.append(el('line', { class: 'w', x1: 0, x2: 22, y1: 7, y2: 7 }));
   legend.append(el('text', { x: 28, y: 11 }, 'W (tokens)'));
   legend.append(el('line', { class: 't', x1: 100, x2: 122, y1: 7, y2: 7 }));
