@@ -94,6 +94,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       host: option('--host', '127.0.0.1'),
       port: Number(option('--port', process.env.CONSOLE_PORT ?? 8080)),
     });
-    console.log(`console: serving web/dist on ${url} (node endpoint: ${url}?rpc=ws://127.0.0.1:9944)`);
+    console.log(`console: open ${url} (it connects to ws://127.0.0.1:9944; another node: ${url}?rpc=ws://127.0.0.1:PORT)`);
   }
 }
