@@ -103,6 +103,7 @@ export class CheckoutView {
     );
     this.renderList();
     this.refreshTokens();
+    this.refreshDesk();
   }
 
   say(kind, text) {
@@ -182,6 +183,22 @@ export class CheckoutView {
       }
     }
     return { tokens, available };
+  }
+
+  /** Who the desk promises for, and whether it may (micropay_exposure). */
+  async refreshDesk() {
+    if (!this.api?.isConnected || !this.app.chain) return;
+    if (!this.app.chain.desk) {
+      fill(this.auditorInfo, 'Desk: none on this node (checkout is off).');
+      return;
+    }
+    try {
+      const { auditor, outstanding, bond, active } = await withTimeout(deskExposure(this.app), RPC_TIMEOUT, 'micropay_exposure');
+      const name = this.app.signers.find((s) => s.address === auditor)?.name;
+      fill(this.auditorInfo, `Desk auditor: ${name ? `${name} ` : ''}${short(auditor)}, ${active ? 'active' : 'NOT active (it refuses purchases)'}; receipts outstanding ${this.fmt(outstanding)} of a ${this.fmt(bond)} bond.`);
+    } catch (error) {
+      fill(this.auditorInfo, `Desk: cannot read (${errorText(error)})`);
+    }
   }
 
   async refreshTokens() {
@@ -287,7 +304,7 @@ export class CheckoutView {
       }
       this.purchases.unshift(purchase);
       this.app.onTracked?.();
-      this.say(answer.decision === 'reject' ? 'bad' : 'ok', answer.decision === 'reject'
+      this.say({ reject: 'bad', deliver: 'ok', wait: 'wait' }[answer.decision] ?? 'bad', answer.decision === 'reject'
         ? `Refused: ${answer.reason}${answer.token ? ` (token ${answer.token.batch}/${answer.token.index})` : ''}: ${REASONS[answer.reason] ?? 'see docs/protocol.md §4'}. Do not deliver.`
         : answer.decision === 'deliver'
           ? 'Deliver now: the auditor signed a receipt.'
@@ -343,6 +360,7 @@ export class CheckoutView {
     } else {
       this.refreshTokens();
     }
+    this.refreshDesk();
   }
 
   renderList() {
