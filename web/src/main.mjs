@@ -55,6 +55,12 @@ async function onHead(number) {
   }
   refreshing = true;
   try {
+    if (app.head !== null && number + 5 < app.head) {
+      // The node was restarted on a fresh chain (a --dev --tmp node keeps its genesis hash):
+      // forget the old chain's events.
+      app.history = new ChainHistory(app.api);
+      banner(`The chain at ${app.url} went back from block #${app.head} to #${number}: it was restarted; events are read again.`);
+    }
     app.head = number;
     setConnection('ready', `${app.chain.name} · #${number}`);
     document.body.dataset.head = String(number);
