@@ -352,6 +352,8 @@ export class CheckoutView {
       if (settled) purchase.settledEvent = settled;
       const rejected = this.app.history?.rejected.get(purchase.id);
       if (rejected) purchase.rejectedEvent = rejected;
+      const invalid = this.app.history?.invalid.get(purchase.id);
+      if (invalid) purchase.invalidEvent = invalid;
     }
     if (open.length) {
       this.renderList();
@@ -410,9 +412,16 @@ export class CheckoutView {
         `${this.fmt(p.settledEvent.paid)} to ${p.merchantName} in block #${p.settledEvent.number} (${p.settledEvent.prepaid ? 'prepaid' : 'held'})`)]);
     }
     if (p.rejectedEvent) rows.push(['rejected on chain', `${p.rejectedEvent.reason} in block #${p.rejectedEvent.number}`]);
+    if (p.invalidEvent) {
+      const counts = {};
+      for (const { reason } of p.invalidEvent.tokens) counts[reason] = (counts[reason] ?? 0) + 1;
+      const text = Object.entries(counts).map(([reason, n]) => `${n} × ${reason}`).join(', ');
+      rows.push(['invalid tokens', h('span', { class: 'bad-count', 'data-field': 'invalid' },
+        `${text}${p.settledEvent?.prepaid ? ' (prepaid: paid all the same, at the auditor’s risk)' : ''}`)]);
+    }
     if (p.mismatch) rows.push(['error', h('span', { class: 'bad-count' }, p.mismatch)]);
     if (p.error) rows.push(['last error', h('span', { class: 'bad-count' }, p.error)]);
-    return h('div', { class: 'card purchase', 'data-purchase-id': p.id, 'data-decision': answer.decision, 'data-status': status ?? 'refused' },
+    return h('div', { class: 'card purchase', 'data-purchase-id': p.id, 'data-decision': answer.decision, 'data-status': status ?? 'refused', 'data-tokens': JSON.stringify(p.tokens) },
       h('div', { class: 'head' },
         h('span', { class: `decision decision-${answer.decision}`, 'data-field': 'decision' }, answer.decision),
         h('strong', {}, `${p.tokens.length} token(s) · ${p.buyerName} → ${p.merchantName}`),

@@ -26,6 +26,7 @@ export class ChainHistory {
     this.tokenBlocks = []; // { number, auditor, buyer, summary, trust? }
     this.settled = new Map(); // purchase id hex → { number, merchant, paid, prepaid }
     this.rejected = new Map(); // purchase id hex → { number, merchant, reason }
+    this.invalid = new Map(); // purchase id hex → { number, tokens: [{ batch, index, reason }] }
     this.unreadable = 0; // blocks whose events were pruned
   }
 
@@ -96,6 +97,12 @@ export class ChainHistory {
           break;
         case 'PurchaseRejected':
           this.rejected.set(data.purchase.toHex(), { number, merchant: data.merchant.toString(), reason: data.reason.toString() });
+          break;
+        case 'InvalidTokens':
+          this.invalid.set(data.purchase.toHex(), {
+            number,
+            tokens: data.tokens.map(([token, reason]) => ({ batch: token.batch.toNumber(), index: token.index.toNumber(), reason: reason.toString() })),
+          });
           break;
         default:
       }
