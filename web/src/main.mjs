@@ -72,6 +72,8 @@ async function onHead(number) {
     await app.views.checkout.onHead();
     if (document.body.dataset.view === 'auditor') await app.views.auditor.refresh();
     document.body.dataset.refreshed = String(number);
+  } catch (error) {
+    banner(`Could not refresh at block #${number}: ${errorText(error)}`);
   } finally {
     refreshing = false;
     if (waitingHead !== null) {
