@@ -30,8 +30,10 @@ function setConnection(state, text) {
   pill.textContent = text;
 }
 
-function banner(text) {
+/** Shows `text` above the page (null hides it); a `transient` one goes at the next good refresh. */
+function banner(text, { transient = false } = {}) {
   $('banner').hidden = !text;
+  $('banner').dataset.transient = String(transient);
   fill($('banner'), text ?? '');
 }
 
@@ -64,16 +66,19 @@ async function onHead(number) {
     app.head = number;
     setConnection('ready', `${app.chain.name} · #${number}`);
     document.body.dataset.head = String(number);
+    let problem = null;
     try {
       await withTimeout(app.history.advance(number), 30_000, 'reading events');
     } catch (error) {
-      banner(`Could not read the chain's events: ${errorText(error)}`);
+      problem = `Could not read the chain's events: ${errorText(error)}`;
     }
     await app.views.checkout.onHead();
     if (document.body.dataset.view === 'auditor') await app.views.auditor.refresh();
     document.body.dataset.refreshed = String(number);
+    if (problem) banner(problem, { transient: true });
+    else if ($('banner').dataset.transient === 'true') banner(null);
   } catch (error) {
-    banner(`Could not refresh at block #${number}: ${errorText(error)}`);
+    banner(`Could not refresh at block #${number}: ${errorText(error)}`, { transient: true });
   } finally {
     refreshing = false;
     if (waitingHead !== null) {
