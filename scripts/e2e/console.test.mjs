@@ -7,7 +7,8 @@
 // stale key: refused (BadSignature), shown with the reason; 15 tokens signed by the dev key:
 // reaches W = 20, so it is held and Alice's worker sends the token block at once. Both
 // accepted purchases settle; the page shows what Eve was paid. Dave cheats meanwhile: 5 tokens
-// delivered at Alice's desk are spent through a second auditor before her token block lands,
+// delivered at Alice's desk (his dev key signing the wallet form, the page's checkbox) are
+// spent through a second auditor before her token block lands,
 // so his block has 5 invalid tokens and his W falls to 15. The auditor view's numbers for
 // both buyers are then compared with the runtime API and the desk, and the page must say so
 // clearly when the node goes down or the endpoint is wrong. Screenshots go to
@@ -108,13 +109,14 @@ async function injectWallets(page, charlie, stale) {
 }
 
 /** Chooses the buyer whose option label starts with `label` and pays `count` tokens. */
-async function checkout(page, { label, count, item }) {
+async function checkout(page, { label, count, item, wrapped = false }) {
   const before = await page.locator('.purchase').count();
   const value = await page.$eval('#buyer', (select, want) => [...select.options].find((o) => o.text.startsWith(want))?.value, label);
   assert.ok(value !== undefined, `no buyer option "${label}"`);
   await page.selectOption('#buyer', value);
   await page.fill('#item', item);
   await page.fill('#count', String(count));
+  await page.setChecked('#wrapped', wrapped); // a dev key signing the wallet form
   await page.click('#pay');
   await page.waitForFunction((n) => document.querySelectorAll('.purchase').length > n, before, { timeout: 30_000 });
   const id = await page.getAttribute('.purchase', 'data-purchase-id'); // the newest card is first
@@ -239,8 +241,9 @@ test('a browser checkout is delivered and settles, a refusal shows its reason, a
   // Dave: 5 tokens delivered at Alice's desk, then spent through Auditor2 before Alice's
   // token block lands; his next 15 reach W and are held, which sends Alice's block.
   await Promise.all([secondAuditor, daveIssued]);
-  const cheat = await checkout(page, { label: 'Dave (buyer, dev key)', count: 5, item: 'Cake' });
+  const cheat = await checkout(page, { label: 'Dave (buyer, dev key)', count: 5, item: 'Cake', wrapped: true });
   assert.equal(await cheat.getAttribute('data-decision'), 'deliver');
+  assert.match(await cheat.textContent(), /wallet form/);
   const cheatId = await cheat.getAttribute('data-purchase-id');
   const elsewhere = signedPurchase(api, dave, {
     merchant: ferdie.address, auditor: auditor2.address, item: u8aToHex(new Uint8Array(32).fill(9)), createdAt: 1,
