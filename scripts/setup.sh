@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine with rustup and Node 20:
-# protoc (apt), the wasm32v1-none target, rustfmt and clippy, and the scripts' npm packages.
+# protoc and Chromium (apt), the wasm32v1-none target, rustfmt and clippy, and the scripts'
+# npm packages. Chromium is Debian's: the web console's browser test drives it with
+# playwright-core, which never downloads a browser.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -13,6 +15,12 @@ if ! command -v protoc >/dev/null 2>&1; then
 	echo "setup: installing protobuf-compiler (apt)"
 	as_root apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq protobuf-compiler >/dev/null
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+	echo "setup: installing chromium (apt), for the web console's browser test"
+	as_root apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! rustup target list --installed | grep -qx wasm32v1-none; then

@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { buyAtDesk, waitForStatus } from '../lib/desk.mjs';
+import { buyAtDesk, deskRequest, sendToDesk, waitForStatus } from '../lib/desk.mjs';
 import { sendAndWaitInBlock, startDevNode } from '../lib/devnode.mjs';
-import { signedPurchase } from '../lib/purchase.mjs';
+import { purchasePayload, signedPurchase, wrapBytes } from '../lib/purchase.mjs';
 
 const UNIT = 10n ** 12n;
 const VALUE = UNIT / 100n; // 0.01 MPY per token
@@ -61,10 +61,12 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   const eveBefore = await free(eve.address);
 
   // Charlie: 5 + 5 + 5 tokens stay under W = 20 (deliver); the purchase reaching 20 waits.
+  // The second is signed as browser wallets sign (<Bytes>payload</Bytes>): the desk and the
+  // chain take it like the others (all four settle below).
   const charlieBuys = [];
   for (let i = 0; i < 4; i += 1) {
     charlieBuys.push(
-      await buyAtDesk(node, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: charlieTokens(i * 5, 5) }),
+      await buyAtDesk(node, charlie, { merchant: eve.address, item: item(i), createdAt: i, tokens: charlieTokens(i * 5, 5), wrapped: i === 1 }),
     );
   }
   assert.deepEqual(charlieBuys.map(({ answer }) => answer.decision), ['deliver', 'deliver', 'deliver', 'wait']);
@@ -82,6 +84,12 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   assert.equal(doubleSell.answer.reason, 'DoubleSold');
   const forged = await buyAtDesk(node, dave, { merchant: eve.address, item: item(12), createdAt: 12, tokens: [{ batch: 999_999, index: 0 }] });
   assert.deepEqual([forged.answer.decision, forged.answer.reason], ['reject', 'Unknown']);
+  // The wallet form is no loophole: a wrapped signature over another purchase is refused.
+  const tampered = deskRequest(api, dave, { merchant: eve.address, item: item(18), createdAt: 18, tokens: daveTokens(30, 1) });
+  const other = purchasePayload(api, { buyer: dave.address, merchant: eve.address, item: item(19), createdAt: 18, tokens: daveTokens(30, 1) });
+  tampered.request.signature = u8aToHex(dave.sign(wrapBytes(other.payload)));
+  const badWrapped = await sendToDesk(node, tampered.request);
+  assert.deepEqual([badWrapped.decision, badWrapped.reason], ['reject', 'BadSignature']);
 
   // Dave, second cheat: tokens 5..9 accepted at Alice's desk (prepaid), then spent through
   // Auditor2 before Alice's block reaches the chain.

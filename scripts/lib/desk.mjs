@@ -3,10 +3,13 @@
 // `deliver`, `wait` or `reject` (with the reason) at once. `node` is what
 // `startDevNode` returns (its `api` builds payloads, its `provider` sends the calls).
 import { u8aToHex } from '@polkadot/util';
-import { DEV_AUDITOR, purchasePayload } from './purchase.mjs';
+import { DEV_AUDITOR, purchasePayload, wrapBytes } from './purchase.mjs';
 
-/** The request a merchant sends for a purchase signed by `buyerPair` for `auditor`. */
-export function deskRequest(api, buyerPair, { merchant, auditor = DEV_AUDITOR, item, createdAt, tokens }) {
+/**
+ * The request a merchant sends for a purchase signed by `buyerPair` for `auditor`; with
+ * `wrapped` the buyer signs `<Bytes>payload</Bytes>`, as browser wallets do.
+ */
+export function deskRequest(api, buyerPair, { merchant, auditor = DEV_AUDITOR, item, createdAt, tokens, wrapped = false }) {
   const { payload, id } = purchasePayload(api, { buyer: buyerPair.address, merchant, auditor, item, createdAt, tokens });
   return {
     id: u8aToHex(id),
@@ -17,7 +20,7 @@ export function deskRequest(api, buyerPair, { merchant, auditor = DEV_AUDITOR, i
       item,
       createdAt,
       tokens,
-      signature: u8aToHex(buyerPair.sign(payload)),
+      signature: u8aToHex(buyerPair.sign(wrapped ? wrapBytes(payload) : payload)),
     },
   };
 }
