@@ -117,6 +117,51 @@ fn a_bad_signature_invalidates_every_token_of_the_purchase() {
 	});
 }
 
+/// `purchase` re-signed by `signer` as a browser wallet signs raw bytes: over
+/// `<Bytes>` + the signing payload of `payload_of` + `</Bytes>`.
+fn wallet_signed(
+	signer: &sp_core::sr25519::Pair,
+	mut purchase: TestPurchase,
+	payload_of: &TestPurchase,
+) -> TestPurchase {
+	use sp_core::Pair;
+	let genesis = System::block_hash(0);
+	let payload = payload_of.purchase.signing_payload(&genesis, &account_of(signer));
+	let wrapped = micropay_primitives::purchase::wrapped_payload(&payload);
+	purchase.purchase.signature = sp_runtime::MultiSignature::Sr25519(signer.sign(&wrapped));
+	purchase
+}
+
+#[test]
+fn a_purchase_signed_in_the_browser_wallet_form_is_valid() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 2, V, 100);
+		let plain = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false);
+		let wallet = wallet_signed(&buyer_pair(), plain.clone(), &plain);
+		assert_ne!(wallet.purchase.signature, plain.purchase.signature);
+		assert_ok!(submit(0, vec![wallet]));
+		assert!(reported_invalid().is_empty());
+		assert_eq!(summary().valid, 2);
+		// rho = 10%: 2 tokens of 10 pay 18.
+		assert_eq!(free(&merchant()), PARTY_FUNDS + 18);
+	});
+}
+
+#[test]
+fn a_wallet_form_signature_over_another_purchase_is_a_bad_signature() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 2, V, 100);
+		let paid = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false, 1);
+		let other = purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false, 2);
+		assert_ok!(submit(0, vec![wallet_signed(&buyer_pair(), paid, &other)]));
+		assert_eq!(
+			reported_invalid().iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+			vec![InvalidReason::BadSignature; 2]
+		);
+		assert_eq!(free(&merchant()), PARTY_FUNDS);
+	});
+}
+
 #[test]
 fn a_purchase_signed_for_another_chain_has_a_bad_signature() {
 	build_and_execute(|| {
