@@ -47,7 +47,7 @@ use sp_core::{
 	sr25519, Bytes, H256,
 };
 use sp_keystore::KeystorePtr;
-use std::{collections::BTreeMap, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 
 use crate::desk_journal::{DeskJournal, JournalEntry};
 
@@ -393,21 +393,21 @@ where
 			if let Decision::Reject(refusal) = decision {
 				return Ok(reject(refusal, Some(id), started));
 			}
-			// On disk before the record is written and the merchant answered: the offchain
-			// database commits asynchronously. A replay takes the last entry of an id, so an
-			// attempt whose write below fails is superseded by the next.
-			if let Some(admitted) = desk.pending_purchase(&id) {
-				let entry = JournalEntry {
-					buyer: buyer.clone(),
-					purchase: admitted.clone(),
-					admitted_at: best.best_number,
-					keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
-				};
-				if self.journal.append(&entry).map_err(internal)? {
-					self.journal.compact(best.best_number).map_err(internal)?;
-				}
-			}
 			if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
+				// On disk before the merchant is answered: the offchain database commits
+				// asynchronously, the journal does not (crate::desk_journal).
+				if let Some(admitted) = desk.pending_purchase(&id) {
+					let entry = JournalEntry {
+						genesis: best.genesis_hash.into(),
+						buyer: buyer.clone(),
+						purchase: admitted.clone(),
+						admitted_at: best.best_number,
+						keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
+					};
+					if self.journal.append(&entry).map_err(internal)? {
+						self.journal.compact(best.best_number).map_err(internal)?;
+					}
+				}
 				let kept = desk.pending_purchase(&id).and_then(|p| p.promise.clone());
 				break (decision, id, kept);
 			}
@@ -421,52 +421,14 @@ where
 		Ok(answer(decision, Some(id), receipt, started))
 	}
 
-	/// Replays the journal at start-up: a purchase admitted within its horizon that its
-	/// buyer's record does not know (the record's write was lost in a crash) is put back as
-	/// admitted, with its index key, its buyer on the worker's list and its promise counted;
-	/// then the journal is compacted. Returns how many purchases were put back.
+	/// Replays the journal at start-up ([`recover`]), at the node's best block.
 	///
 	/// # Errors
-	/// The journal cannot be read or rewritten, or a record cannot be decoded.
+	/// As [`recover`].
 	pub fn recover(&self) -> Result<usize, String> {
-		let now = self.client.info().best_number;
-		// The last entry of each id is the one the merchant was answered with.
-		let mut latest: BTreeMap<[u8; 32], (usize, JournalEntry)> = BTreeMap::new();
-		for (position, entry) in
-			self.journal.entries().map_err(|e| e.to_string())?.into_iter().enumerate()
-		{
-			latest.insert(entry.purchase.id, (position, entry));
-		}
-		let mut entries: Vec<(usize, JournalEntry)> =
-			latest.into_values().filter(|(_, entry)| entry.keep_until >= now).collect();
-		entries.sort_by_key(|(position, _)| *position);
-		let mut restored = 0;
+		let info = self.client.info();
 		let mut storage = self.storage.clone();
-		for (_, entry) in entries {
-			let key = user_key(&entry.buyer);
-			let put_back = loop {
-				let old = storage.get(STORAGE_PREFIX, &key);
-				let mut desk = Self::decode_desk(old.as_deref()).map_err(|e| e.to_string())?;
-				if !desk.restore(entry.purchase.clone(), now) {
-					break false;
-				}
-				if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
-					break true;
-				}
-			};
-			let id = entry.purchase.id;
-			if put_back {
-				restored += 1;
-				self.add_promised(entry.purchase.promised());
-			}
-			// Written after the record, so lost with it or after it: made whole either way.
-			if storage.get(STORAGE_PREFIX, &purchase_key(&id)).is_none() {
-				storage.set(STORAGE_PREFIX, &purchase_key(&id), &entry.buyer.encode());
-			}
-			self.register_buyer(&entry.buyer).map_err(|e| e.to_string())?;
-		}
-		self.journal.compact(now).map_err(|e| e.to_string())?;
-		Ok(restored)
+		recover(&mut storage, &self.journal, info.best_number, info.genesis_hash.into())
 	}
 
 	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {
@@ -571,5 +533,171 @@ where
 
 	fn exposure(&self) -> RpcResult<ExposureAnswer> {
 		self.exposure_answer()
+	}
+}
+
+fn decode_or<T: Decode>(bytes: Option<Vec<u8>>, what: &str) -> Result<Option<T>, String> {
+	bytes.map(|bytes| T::decode(&mut &bytes[..]).map_err(|_| format!("corrupt {what}"))).transpose()
+}
+
+/// Replays the desk's journal at start-up, before the desk and the offchain worker run, at
+/// chain block `now` of the chain with genesis hash `genesis`:
+/// - each purchase of this chain, admitted at a block the node has and still within its
+///   horizon (`keep_until >= now`), that its buyer's record does not know (the record's write
+///   was lost in a crash) is put back as admitted (`UserDesk::restore`), with its index key
+///   and its buyer on the worker's list;
+/// - the promised total is recomputed from the records: what was released plus the promises
+///   of every pending purchase (a crash may have lost an update of it);
+/// - the journal is compacted.
+///
+/// Returns how many purchases were put back.
+///
+/// # Errors
+/// The journal cannot be read or rewritten, or a desk record cannot be decoded.
+pub fn recover<S: OffchainStorage>(
+	storage: &mut S,
+	journal: &DeskJournal,
+	now: BlockNumber,
+	genesis: [u8; 32],
+) -> Result<usize, String> {
+	let mut restored = 0;
+	for entry in journal.entries().map_err(|error| error.to_string())? {
+		if entry.genesis != genesis || entry.admitted_at > now || entry.keep_until < now {
+			continue;
+		}
+		let key = user_key(&entry.buyer);
+		let mut desk: UserDesk<AccountId, Signature> =
+			decode_or(storage.get(STORAGE_PREFIX, &key), "desk record")?.unwrap_or_default();
+		if desk.restore(entry.purchase.clone(), now) {
+			// Nothing else writes while the node starts.
+			storage.set(STORAGE_PREFIX, &key, &desk.encode());
+			restored += 1;
+		}
+		let index = purchase_key(&entry.purchase.id);
+		if storage.get(STORAGE_PREFIX, &index).is_none() {
+			storage.set(STORAGE_PREFIX, &index, &entry.buyer.encode());
+		}
+		let mut users: Vec<AccountId> =
+			decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "desk buyer list")?
+				.unwrap_or_default();
+		if !desk.is_idle() && !users.contains(&entry.buyer) {
+			users.push(entry.buyer.clone());
+			storage.set(STORAGE_PREFIX, USERS_KEY, &users.encode());
+		}
+	}
+	let users: Vec<AccountId> =
+		decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "desk buyer list")?.unwrap_or_default();
+	let mut pending: u128 = 0;
+	for user in &users {
+		let desk: UserDesk<AccountId, Signature> =
+			decode_or(storage.get(STORAGE_PREFIX, &user_key(user)), "desk record")?
+				.unwrap_or_default();
+		pending = desk.pending().fold(pending, |sum, p| sum.saturating_add(p.promised()));
+	}
+	let released: u128 =
+		decode_or(storage.get(STORAGE_PREFIX, RELEASED_KEY), "released total")?.unwrap_or(0);
+	storage.set(STORAGE_PREFIX, PROMISED_KEY, &released.saturating_add(pending).encode());
+	journal.compact(now).map_err(|error| error.to_string())?;
+	Ok(restored)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::desk_journal::DeskJournal;
+	use micropay_primitives::desk::{DeskPurchase, Promise};
+	use sp_core::offchain::storage::InMemOffchainStorage;
+
+	const GENESIS: [u8; 32] = [7; 32];
+
+	fn account(n: u8) -> AccountId {
+		AccountId::from([n; 32])
+	}
+
+	fn admitted(id: u8, buyer: u8, promised: u128) -> JournalEntry {
+		JournalEntry {
+			genesis: GENESIS,
+			buyer: account(buyer),
+			purchase: DeskPurchase {
+				id: [id; 32],
+				purchase: SignedPurchase {
+					merchant: account(50),
+					auditor: account(60),
+					item: [0; 32],
+					created_at: u64::from(id),
+					tokens: vec![TokenId::new(1, u32::from(id))],
+					signature: Signature::Sr25519(sr25519::Signature::from_raw([0; 64])),
+				},
+				prepaid: true,
+				promise: Some(Promise {
+					amount: promised,
+					claim_cost: promised,
+					deadline: 40,
+					signature: Signature::Sr25519(sr25519::Signature::from_raw([1; 64])),
+				}),
+			},
+			admitted_at: 10,
+			keep_until: 40,
+		}
+	}
+
+	fn record(storage: &InMemOffchainStorage, buyer: u8) -> UserDesk<AccountId, Signature> {
+		decode_or(storage.get(STORAGE_PREFIX, &user_key(&account(buyer))), "record")
+			.unwrap()
+			.unwrap_or_default()
+	}
+
+	#[test]
+	fn a_promise_whose_record_was_lost_is_put_back_and_counted_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = DeskJournal::open(dir.path().join("desk.journal")).unwrap();
+		let mut storage = InMemOffchainStorage::default();
+		// Buyer 1's first purchase reached the database; its second was lost with the
+		// promised total, the index key and the buyer list of that moment.
+		let kept = admitted(1, 1, 30);
+		let mut desk = UserDesk::<AccountId, Signature>::default();
+		assert!(desk.restore(kept.purchase.clone(), 10));
+		storage.set(STORAGE_PREFIX, &user_key(&account(1)), &desk.encode());
+		storage.set(STORAGE_PREFIX, USERS_KEY, &vec![account(1)].encode());
+		storage.set(STORAGE_PREFIX, RELEASED_KEY, &5u128.encode());
+		for entry in [kept, admitted(2, 1, 20), admitted(3, 2, 10)] {
+			journal.append(&entry).unwrap();
+		}
+		assert_eq!(recover(&mut storage, &journal, 12, GENESIS), Ok(2));
+		let ids = |buyer| record(&storage, buyer).open.iter().map(|p| p.id[0]).collect::<Vec<_>>();
+		assert_eq!(ids(1), vec![1, 2]);
+		assert_eq!(ids(2), vec![3]);
+		assert_eq!(record(&storage, 1).status(&[2; 32]), Some(PurchaseStatus::Delivered));
+		assert!(storage.get(STORAGE_PREFIX, &purchase_key(&[3; 32])).is_some());
+		let users: Vec<AccountId> =
+			decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "users").unwrap().unwrap();
+		assert_eq!(users, vec![account(1), account(2)]);
+		let promised: u128 =
+			decode_or(storage.get(STORAGE_PREFIX, PROMISED_KEY), "promised").unwrap().unwrap();
+		assert_eq!(exposure(promised, 5), 30 + 20 + 10);
+		// A second start-up changes nothing.
+		let before = (record(&storage, 1), record(&storage, 2));
+		assert_eq!(recover(&mut storage, &journal, 13, GENESIS), Ok(0));
+		assert_eq!((record(&storage, 1), record(&storage, 2)), before);
+	}
+
+	#[test]
+	fn entries_of_another_chain_or_past_their_horizon_are_not_replayed() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = DeskJournal::open(dir.path().join("desk.journal")).unwrap();
+		let mut storage = InMemOffchainStorage::default();
+		let mut other_chain = admitted(1, 1, 10);
+		other_chain.genesis = [8; 32];
+		let mut stale = admitted(2, 1, 10);
+		stale.keep_until = 11;
+		let mut ahead = admitted(3, 1, 10);
+		ahead.admitted_at = 30;
+		for entry in [other_chain, stale, ahead] {
+			journal.append(&entry).unwrap();
+		}
+		assert_eq!(recover(&mut storage, &journal, 12, GENESIS), Ok(0));
+		assert!(record(&storage, 1).open.is_empty());
+		// Compaction dropped the stale one only.
+		assert_eq!(journal.entries().unwrap().len(), 2);
 	}
 }

@@ -9,11 +9,16 @@
 //! purchase answered `null`). The merchant's receipt still let it claim from the bond, but
 //! the auditor paid a penalty and never redeemed the buyer's tokens.
 //!
-//! At start-up the node replays the journal ([`crate::desk::recover`]): a purchase its
-//! buyer's record does not know is put back as admitted (`UserDesk::restore`). Entries are
-//! kept until `keep_until` (the admission block plus the desk's settle horizon: by then the
-//! purchase was settled, or its receipt fell due and is the merchant's to claim); the file is
-//! rewritten without older entries at start-up and every [`COMPACT_EVERY`] appends.
+//! An entry is appended once the buyer's record took the purchase (its compare-and-set
+//! succeeded) and before the merchant is answered, so every answered admission is in the
+//! journal and nothing that was refused is. At start-up, before the desk and the offchain
+//! worker run, the node replays it ([`crate::desk::recover`]): a purchase of this chain
+//! (genesis hash), admitted at a block the node has, that its buyer's record does not know is
+//! put back as admitted (`UserDesk::restore`), and the desk's promised total is recomputed
+//! from the records. Entries are kept until `keep_until` (the admission block plus the desk's
+//! settle horizon: by then the purchase was settled, or its receipt fell due and is the
+//! merchant's to claim); the file is rewritten without older entries at start-up and every
+//! [`COMPACT_EVERY`] appends.
 //!
 //! Format: a sequence of frames `len: u32 LE, checksum: twox64(payload), payload` where the
 //! payload is a SCALE [`JournalEntry`]. A frame cut short by a crash, or one whose checksum
@@ -38,6 +43,9 @@ const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// One admitted purchase, as journaled.
 #[derive(Clone, Debug, Decode, Encode, Eq, PartialEq)]
 pub struct JournalEntry {
+	/// Genesis hash of the chain it was admitted on (a journal that outlived its database,
+	/// e.g. after `purge-chain`, is not replayed onto another chain).
+	pub genesis: [u8; 32],
 	/// The buyer whose record holds it.
 	pub buyer: AccountId,
 	/// The purchase as admitted (prepaid flag and promise included).
@@ -134,8 +142,14 @@ impl DeskJournal {
 	/// The write or the sync failed: the purchase must not be acknowledged.
 	pub fn append(&self, entry: &JournalEntry) -> io::Result<bool> {
 		let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-		state.file.write_all(&frame(entry))?;
-		state.file.sync_data()?;
+		let before = state.file.metadata()?.len();
+		if let Err(error) =
+			state.file.write_all(&frame(entry)).and_then(|()| state.file.sync_data())
+		{
+			// A frame cut short would end the journal for every later entry: cut it off.
+			let _ = state.file.set_len(before);
+			return Err(error);
+		}
 		state.appends_since_compaction = state.appends_since_compaction.saturating_add(1);
 		Ok(state.appends_since_compaction >= self.compact_every)
 	}
@@ -153,7 +167,8 @@ impl DeskJournal {
 	/// (`keep_until >= now`): to a new file, synced, then renamed over the old one.
 	///
 	/// # Errors
-	/// The journal cannot be read or rewritten; the old file is then left as it was.
+	/// The journal cannot be read or rewritten (the old file is then left as it was), or the
+	/// directory cannot be synced after the rename.
 	pub fn compact(&self, now: u32) -> io::Result<usize> {
 		let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 		let kept: Vec<JournalEntry> =
@@ -167,12 +182,13 @@ impl DeskJournal {
 			file.sync_all()?;
 		}
 		fs::rename(&fresh, &self.path)?;
+		// Appends go to the new file from now on, whatever happens next.
+		state.file = open_append(&self.path)?;
+		state.appends_since_compaction = 0;
 		if let Some(dir) = self.path.parent() {
 			// The rename itself must survive a crash.
 			File::open(dir)?.sync_all()?;
 		}
-		state.file = open_append(&self.path)?;
-		state.appends_since_compaction = 0;
 		Ok(kept.len())
 	}
 }
@@ -186,6 +202,7 @@ mod tests {
 	fn entry(n: u8, keep_until: u32) -> JournalEntry {
 		let account = AccountId::from([n; 32]);
 		JournalEntry {
+			genesis: [9; 32],
 			buyer: account.clone(),
 			purchase: DeskPurchase {
 				id: [n; 32],

@@ -197,6 +197,30 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	// The desk's journal, replayed before the desk and the offchain worker run: promises whose records the
+	// offchain database lost in a crash are put back (crate::desk_journal).
+	let desk_journal = match backend.offchain_storage() {
+		Some(storage) => {
+			let path = config.data_path.join("micropay-desk.journal");
+			let journal = Arc::new(DeskJournal::open(&path).map_err(|error| {
+				ServiceError::Other(format!("desk journal {}: {error}", path.display()))
+			})?);
+			let restored =
+				Desk::new(client.clone(), storage, journal.clone(), keystore_container.keystore())
+					.recover()
+					.map_err(|error| {
+						ServiceError::Other(format!("desk journal replay: {error}"))
+					})?;
+			log::info!(
+				target: "micropay-desk",
+				"Desk journal {}: {restored} purchase(s) put back",
+				path.display()
+			);
+			Some(journal)
+		},
+		None => None,
+	};
+
 	if config.offchain_worker.enabled {
 		// The auditor's worker runs here: it gets the node's keystore (for the auditor key)
 		// and the transaction pool (to submit token blocks as signed transactions).
@@ -225,30 +249,6 @@ pub fn new_full<
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
-
-	// The desk's journal, replayed before the desk serves: promises whose records the
-	// offchain database lost in a crash are put back (crate::desk_journal).
-	let desk_journal = match backend.offchain_storage() {
-		Some(storage) => {
-			let path = config.data_path.join("micropay-desk.journal");
-			let journal = Arc::new(DeskJournal::open(&path).map_err(|error| {
-				ServiceError::Other(format!("desk journal {}: {error}", path.display()))
-			})?);
-			let restored =
-				Desk::new(client.clone(), storage, journal.clone(), keystore_container.keystore())
-					.recover()
-					.map_err(|error| {
-						ServiceError::Other(format!("desk journal replay: {error}"))
-					})?;
-			log::info!(
-				target: "micropay-desk",
-				"Desk journal {}: {restored} purchase(s) put back",
-				path.display()
-			);
-			Some(journal)
-		},
-		None => None,
-	};
 
 	let rpc_builder = {
 		let client = client.clone();
