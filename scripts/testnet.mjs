@@ -1,7 +1,7 @@
 // Runs the `local` network (three validators, two auditor nodes) until Ctrl-C; see
 // scripts/testnet.sh and README "Run a network".
 //   node testnet.mjs DIR [FIRST_RPC_PORT] [FIRST_P2P_PORT]
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AUDITORS, startTestnet, waitForPeers } from './lib/testnet.mjs';
 
@@ -10,7 +10,16 @@ if (!dir) {
   console.error('usage: node testnet.mjs DIR [FIRST_RPC_PORT] [FIRST_P2P_PORT]');
   process.exit(2);
 }
+// DIR is wiped at start, so only a directory this script made (it leaves a marker) or an
+// empty one is taken.
+const marker = path.join(dir, '.micropay-testnet');
+if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(marker)) {
+  console.error(`${dir} is not empty and was not made by testnet.sh: choose another DIR`);
+  process.exit(2);
+}
 rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+writeFileSync(marker, 'made by scripts/testnet.sh; wiped at its next start\n');
 const network = await startTestnet({
   dir,
   logDir: path.join(dir, 'logs'),

@@ -6,10 +6,11 @@
 //
 // GRANDPA finalizes with more than 2/3 of the voters: three validators tolerate no fault
 // for finality (3f + 1 voters tolerate f). With one of three down, the other two keep
-// producing blocks (Aura) and finality waits for the third; this test asserts exactly that,
-// and that finality resumes and the restarted validator catches up.
+// producing blocks (Aura) and finality waits for the third; this test asserts exactly that
+// (the blocks made while it is down are not finalized until it is back), and that finality
+// resumes and the restarted validator catches up.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -194,6 +195,7 @@ test('a validator killed: the other two keep producing blocks; restarted, it cat
   await waitForBlock(alice.api, bestAtKill + 3, { timeoutMs: 90_000 });
   const finalizedWhileDown = (await alice.api.rpc.chain.getHeader(await alice.api.rpc.chain.getFinalizedHead())).number.toNumber();
   console.log(`validator down: best ${bestAtKill} -> ${bestAtKill + 3}, finalized ${finalizedAtKill} -> ${finalizedWhileDown} (2 of 3 voters: below GRANDPA's threshold)`);
+  assert.ok(finalizedWhileDown < bestAtKill + 3, 'two of three GRANDPA voters finalized');
   await charlie.restart();
   const best = (await alice.api.rpc.chain.getHeader()).number.toNumber();
   await waitForBlock(charlie.api, best, { timeoutMs: 120_000 });
@@ -212,7 +214,10 @@ test('an auditor node killed after promising and restarted: every accepted purch
   assert.deepEqual([first.answer.decision, second.answer.decision], ['deliver', 'deliver']);
   await dave.kill('SIGKILL');
   await dave.restart();
-  // The promises survived the crash (the desk's records are in the offchain database).
+  // The promises survived the crash: in the offchain database, or put back from the desk's
+  // journal if the database had not written them yet (node/src/desk_journal.rs).
+  const putBack = readFileSync(dave.current.logFile, 'utf8').match(/Desk journal .*: (\d+) purchase\(s\) put back/g) ?? [];
+  console.log(`dave restarted: ${putBack[putBack.length - 1] ?? 'no journal line'}`);
   for (const purchase of [first, second]) {
     const status = await purchaseStatus(dave, purchase.id);
     assert.equal(status?.status, 'delivered', `promise ${purchase.id} after the restart: ${JSON.stringify(status)}`);

@@ -142,7 +142,7 @@ class NetworkNode {
 export async function startTestnet({ dir, logDir = dir, firstRpcPort, firstP2pPort }) {
   mkdirSync(dir, { recursive: true });
   const chainSpec = exportRawChainSpec(path.join(dir, 'micropay-local-raw.json'));
-  const common = ['--chain', chainSpec, '--rpc-cors', 'all'];
+  const common = ['--chain', chainSpec];
   const names = [...VALIDATORS, ...AUDITORS.map(({ name }) => name)];
   const nodes = {};
   for (const [i, name] of names.entries()) {
