@@ -40,10 +40,5 @@ if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
 	exit 1
 fi
 
-scripts="$MICROPAY_ROOT/scripts"
-stamp="$scripts/node_modules/.package-lock.json"
-if [ ! -f "$stamp" ] || [ "$scripts/package-lock.json" -nt "$stamp" ]; then
-	echo "setup: installing the scripts' npm packages"
-	(cd "$scripts" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+micropay_npm_install
 echo "setup: ok (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"

@@ -54,7 +54,14 @@ export function serveConsole({ dir = distDir, host = '127.0.0.1', port = 0 } = {
   const base = path.resolve(dir);
   const server = createServer((request, response) => {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    const file = path.resolve(base, '.' + decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
+    let decoded;
+    try {
+      decoded = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+    } catch {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad path\n');
+      return;
+    }
+    const file = path.resolve(base, '.' + decoded);
     const inside = file === base || file.startsWith(base + path.sep);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405).end();

@@ -290,7 +290,7 @@ export class CheckoutView {
         sentAt: new Date(),
         sentBlock: this.app.head,
         status: answer.decision === 'reject' ? null : { status: answer.decision === 'deliver' ? 'delivered' : 'waiting' },
-        receiptValid: answer.receipt ? this.receiptValid(answer.receipt) : null,
+        receiptValid: answer.receipt ? this.receiptValid(answer.receipt, { id: u8aToHex(id), merchant, auditor }) : null,
         merchantBefore,
         merchantNow: merchantBefore,
       };
@@ -322,7 +322,9 @@ export class CheckoutView {
     }
   }
 
-  receiptValid(receipt) {
+  /** Whether `receipt` is for this purchase, its merchant and its auditor, signed by that auditor. */
+  receiptValid(receipt, { id, merchant, auditor }) {
+    if (receipt.purchaseId !== id || receipt.merchant !== merchant || receipt.auditor !== auditor) return false;
     try {
       const payload = receiptPayload(this.api, receipt);
       return signatureVerify(payload, receipt.signature, receipt.auditor).isValid;
