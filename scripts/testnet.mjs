@@ -40,11 +40,11 @@ process.on('SIGTERM', stop);
 await waitForPeers(network, network.all().length - 1);
 console.log(`Micropay local network: chain spec ${network.chainSpec}`);
 console.log(`bootnode ${network.bootnode}\n`);
-console.log('node      role        RPC (ws, and desk on auditors)   log');
+console.log('node      role            RPC (ws; the desk on auditors)   log');
 for (const node of network.all()) {
   const auditor = AUDITORS.find((a) => a.name === node.name);
   const role = auditor ? `auditor ${auditor.suri}` : 'validator';
-  console.log(`${node.name.padEnd(9)} ${role.padEnd(11)} ${node.url.padEnd(32)} ${node.current.logFile}`);
+  console.log(`${node.name.padEnd(9)} ${role.padEnd(15)} ${node.url.padEnd(32)} ${node.current.logFile}`);
 }
 console.log('\nall nodes connected; Ctrl-C stops them all');
 for (;;) {
