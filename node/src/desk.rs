@@ -23,7 +23,8 @@
 //! journal at start-up. The
 //! index from purchase id to buyer is written only for admitted purchases and collected when
 //! the buyer's record forgets them. `micropay_purchaseStatus` reports what became of a
-//! purchase, with its receipt; `micropay_exposure` the promises outstanding.
+//! purchase, with its receipt; `micropay_exposure` the promises outstanding, and
+//! `micropay_buyerExposure` one buyer's share of them.
 
 use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
@@ -149,6 +150,23 @@ pub struct ExposureAnswer {
 	pub active: bool,
 }
 
+/// What one buyer's purchases waiting at the desk amount to.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuyerExposureAnswer {
+	/// The buyer.
+	pub buyer: AccountId,
+	/// What its receipts not yet resolved would cost the auditor if all were claimed
+	/// (amounts plus penalties; smallest unit, decimal string).
+	pub outstanding: String,
+	/// Its purchases waiting: in the open token block and in the one in flight.
+	pub pending: u32,
+	/// Tokens in its open token block.
+	pub open_tokens: u32,
+	/// The sequence number of its token block in flight, if one is.
+	pub in_flight: Option<u32>,
+}
+
 /// The front desk's JSON-RPC methods.
 #[rpc(server, namespace = "micropay")]
 pub trait DeskApi {
@@ -164,6 +182,11 @@ pub trait DeskApi {
 	/// The promises this desk's auditor has outstanding, beside its bond and free balance.
 	#[method(name = "exposure", blocking)]
 	fn exposure(&self) -> RpcResult<ExposureAnswer>;
+
+	/// What `buyer`'s purchases waiting at this desk amount to: its receipts outstanding,
+	/// purchases pending, open tokens and token block in flight.
+	#[method(name = "buyerExposure", blocking)]
+	fn buyer_exposure(&self, buyer: AccountId) -> RpcResult<BuyerExposureAnswer>;
 }
 
 /// The desk: the chain client, the offchain database, its journal and the auditor key.
@@ -499,6 +522,20 @@ where
 		}))
 	}
 
+	fn buyer_exposure_answer(&self, buyer: AccountId) -> RpcResult<BuyerExposureAnswer> {
+		let desk =
+			Self::decode_desk(self.storage.get(STORAGE_PREFIX, &user_key(&buyer)).as_deref())?;
+		let outstanding =
+			desk.pending().fold(0u128, |sum, purchase| sum.saturating_add(purchase.promised()));
+		Ok(BuyerExposureAnswer {
+			buyer,
+			outstanding: outstanding.to_string(),
+			pending: desk.pending().count() as u32,
+			open_tokens: desk.open_tokens(),
+			in_flight: desk.in_flight.as_ref().map(|block| block.seq),
+		})
+	}
+
 	fn exposure_answer(&self) -> RpcResult<ExposureAnswer> {
 		let auditor = self
 			.auditor()?
@@ -533,6 +570,10 @@ where
 
 	fn exposure(&self) -> RpcResult<ExposureAnswer> {
 		self.exposure_answer()
+	}
+
+	fn buyer_exposure(&self, buyer: AccountId) -> RpcResult<BuyerExposureAnswer> {
+		self.buyer_exposure_answer(buyer)
 	}
 }
 

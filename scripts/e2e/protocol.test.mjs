@@ -8,7 +8,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndWaitInBlock, startDevNode, waitForBlock } from '../lib/devnode.mjs';
-import { buyAtDesk, deskExposure } from '../lib/desk.mjs';
+import { buyAtDesk, buyerExposure, deskExposure } from '../lib/desk.mjs';
 import { claimArgs, purchasePayload, receiptPayload, signedPurchase } from '../lib/purchase.mjs';
 
 const UNIT = 10n ** 12n;
@@ -85,6 +85,10 @@ test('two auditors: only the named one settles, nothing is paid twice, receipts 
   );
   const exposure = await deskExposure(node);
   assert.equal(BigInt(exposure.outstanding) >= BigInt(deskReceipt.amount), true);
+  // Dave's share of it: this one receipt, amount plus the 10% penalty a claim would cost.
+  const daveAtDesk = await buyerExposure(node, dave.address);
+  assert.equal(BigInt(daveAtDesk.outstanding), BigInt(deskReceipt.amount) + BigInt(deskReceipt.amount) / 10n);
+  assert.deepEqual([daveAtDesk.pending, daveAtDesk.openTokens], [1, 2]);
 
   // 4. Auditor2 promised Ferdie a purchase and its node never submitted it. After the
   //    deadline Ferdie claims: paid amount + 10% from Auditor2's bond, exactly once.

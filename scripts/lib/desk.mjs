@@ -37,6 +37,9 @@ export async function buyAtDesk(node, buyerPair, purchase) {
 /** The desk's auditor's promises outstanding, bond and free balance. */
 export const deskExposure = (node) => node.provider.send('micropay_exposure', []);
 
+/** One buyer's receipts outstanding, pending purchases, open tokens and token block in flight. */
+export const buyerExposure = (node, buyer) => node.provider.send('micropay_buyerExposure', [buyer]);
+
 /** What became of purchase `id` (hex), or null. */
 export const purchaseStatus = (node, id) => node.provider.send('micropay_purchaseStatus', [id]);
 

@@ -3,7 +3,7 @@
 // gamma, trust, risk), the promises still open for it, a chart of W and trust over its token
 // blocks and its recent token blocks with their invalid tokens by reason. Redrawn at every
 // new block.
-import { deskExposure } from '../../scripts/lib/desk.mjs';
+import { buyerExposure, deskExposure } from '../../scripts/lib/desk.mjs';
 import { wTrustChart } from './chart.mjs';
 import { INVALID_REASONS } from './history.mjs';
 import { errorText, fill, formatTrust, formatUnits, h, short, withTimeout } from './dom.mjs';
@@ -80,7 +80,12 @@ export class AuditorView {
     for (const b of this.app.history?.buyersOf(auditor) ?? []) buyers.add(b);
     const list = [...buyers].slice(0, MAX_BUYERS);
     const trusts = await Promise.all(list.map((b) => api.call.micropayApi.trustState(auditor, b)));
-    const rows = list.map((address, i) => ({ address, trust: trustOf(trusts[i]) }));
+    // The desk's own view of each buyer's receipts outstanding, when this node's desk serves
+    // this auditor; otherwise the receipts this page was given.
+    const atDesk = exposure?.auditor === auditor
+      ? await Promise.all(list.map((b) => buyerExposure(this.app, b).catch(() => null)))
+      : list.map(() => null);
+    const rows = list.map((address, i) => ({ address, trust: trustOf(trusts[i]), desk: atDesk[i] }));
     if (!this.buyer || !list.includes(this.buyer)) {
       this.buyer = rows.find((r) => r.trust.blocks > 0)?.address ?? list[0] ?? null;
     }
@@ -94,6 +99,11 @@ export class AuditorView {
       risk: risk.toBigInt(),
       rows,
     };
+  }
+
+  /** `row`'s receipts outstanding: the desk's figure (amounts plus penalties) when it has one. */
+  outstandingOf(row) {
+    return row.desk ? BigInt(row.desk.outstanding) : this.openPromises(row.address);
   }
 
   /** Receipts this console was given for `buyer` whose purchases are not settled yet. */
@@ -137,7 +147,7 @@ export class AuditorView {
     parts.push(h('div', { class: 'card' },
       h('h2', {}, 'Buyers'),
       h('table', { id: 'buyers' },
-        h('thead', {}, h('tr', {}, ['buyer', 'profile', 'W', 'W₀', 'gamma', 'trust', 'token blocks', 'risk', 'open promises (this console)'].map((t) => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, ['buyer', 'profile', 'W', 'W₀', 'gamma', 'trust', 'token blocks', 'risk', 'receipts outstanding'].map((t) => h('th', {}, t)))),
         h('tbody', {}, d.rows.map((r) => h('tr', {
           class: r.address === this.buyer ? 'selected' : undefined,
           'data-buyer': r.address,
@@ -152,10 +162,10 @@ export class AuditorView {
         h('td', { 'data-col': 'trust', 'data-value': String(r.trust.trust) }, formatTrust(r.trust.trust)),
         h('td', {}, r.trust.blocks),
         h('td', { 'data-col': 'risk', 'data-value': String(r.trust.risk) }, this.fmt(r.trust.risk)),
-        h('td', { 'data-col': 'exposure' }, this.fmt(this.openPromises(r.address))),
+        h('td', { 'data-col': 'exposure' }, this.fmt(this.outstandingOf(r))),
         ))),
       ),
-      h('p', { class: 'hint' }, 'Click a buyer for its chart and token blocks. Open promises: receipts this page was given for purchases not settled yet (the desk reports its receipts outstanding per auditor only).'),
+      h('p', { class: 'hint' }, "Click a buyer for its chart and token blocks. Receipts outstanding: what the buyer's receipts not yet resolved would cost the auditor if claimed (amounts plus penalties), from the desk (micropay_buyerExposure); on a node whose desk serves another auditor, the receipts this page was given."),
     ));
 
     const row = d.rows.find((r) => r.address === this.buyer);
@@ -192,7 +202,7 @@ export class AuditorView {
           stat('buyer-blocks', 'token blocks', t.blocks, t.blocks),
           stat('buyer-prepaid-limit', 'prepaid limit', t.prepaidLimit, t.prepaidLimit),
           stat('buyer-risk', 'risk (auditor’s, on this buyer)', this.fmt(t.risk), t.risk),
-          stat('buyer-exposure', 'open promises (this console)', this.fmt(this.openPromises(row.address)), this.openPromises(row.address)),
+          stat('buyer-exposure', row.desk ? 'receipts outstanding (desk)' : 'open promises (this console)', this.fmt(this.outstandingOf(row)), this.outstandingOf(row)),
         ),
         h('div', {},
           h('h3', { style: 'margin-top:0' }, 'W and trust over token blocks'),
