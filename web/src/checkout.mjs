@@ -9,6 +9,7 @@ import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, signatureVerify } from '@polkadot/util-crypto';
 import { purchasePayload, receiptPayload } from '../../scripts/lib/purchase.mjs';
 import { deskExposure, purchaseStatus, sendToDesk } from '../../scripts/lib/desk.mjs';
+import { sendAndWaitInBlock } from '../../scripts/lib/tx.mjs';
 import { errorText, fill, formatChange, formatUnits, h, short, withTimeout } from './dom.mjs';
 import { extensionSigners } from './signers.mjs';
 
@@ -229,7 +230,7 @@ export class CheckoutView {
       const owner = this.signer().address;
       const tx = api.tx.micropay.issueTokens(owner, ISSUE_COUNT, value, head + 5_000);
       this.say('wait', `Bob issues ${ISSUE_COUNT} tokens… (waiting for a block)`);
-      await withTimeout(inBlock(api, tx, bob.pair), 60_000, 'issuing tokens');
+      await withTimeout(sendAndWaitInBlock(api, tx, bob.pair), 60_000, 'issuing tokens');
       this.say('ok', `Issued ${ISSUE_COUNT} tokens of ${this.fmt(value)} to ${this.signer().name} (${short(owner)}).`);
       await this.refreshTokens();
     } catch (error) {
@@ -439,28 +440,4 @@ export class CheckoutView {
       h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     );
   }
-}
-
-/** Signs and sends `tx`; resolves once it is in a block, rejects with the decoded error. */
-function inBlock(api, tx, pair) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    tx.signAndSend(pair, ({ status, dispatchError }) => {
-      if (dispatchError) {
-        unsubscribe();
-        if (dispatchError.isModule) {
-          const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${section}.${name}: ${docs.join(' ')}`));
-        } else reject(new Error(dispatchError.toString()));
-      } else if (status.isInBlock) {
-        unsubscribe();
-        resolve(status.asInBlock);
-      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
-        unsubscribe();
-        reject(new Error(`transaction ${status.type}`));
-      }
-    }).then((unsub) => {
-      unsubscribe = unsub;
-    }, reject);
-  });
 }
