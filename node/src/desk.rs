@@ -419,11 +419,13 @@ where
 			if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
 				// On disk before the merchant is answered: the offchain database commits
 				// asynchronously, the journal does not (crate::desk_journal).
-				if let Some(admitted) = desk.pending_purchase(&id) {
+				let admitted = desk.pending_purchase(&id).cloned();
+				let kept = admitted.as_ref().and_then(|p| p.promise.clone());
+				if let Some(purchase) = admitted {
 					let entry = JournalEntry {
 						genesis: best.genesis_hash.into(),
 						buyer: buyer.clone(),
-						purchase: admitted.clone(),
+						purchase,
 						admitted_at: best.best_number,
 						keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
 					};
@@ -431,7 +433,6 @@ where
 						self.journal.compact(best.best_number).map_err(internal)?;
 					}
 				}
-				let kept = desk.pending_purchase(&id).and_then(|p| p.promise.clone());
 				break (decision, id, kept);
 			}
 		};
@@ -525,11 +526,9 @@ where
 	fn buyer_exposure_answer(&self, buyer: AccountId) -> RpcResult<BuyerExposureAnswer> {
 		let desk =
 			Self::decode_desk(self.storage.get(STORAGE_PREFIX, &user_key(&buyer)).as_deref())?;
-		let outstanding =
-			desk.pending().fold(0u128, |sum, purchase| sum.saturating_add(purchase.promised()));
 		Ok(BuyerExposureAnswer {
 			buyer,
-			outstanding: outstanding.to_string(),
+			outstanding: desk.promised().to_string(),
 			pending: desk.pending().count() as u32,
 			open_tokens: desk.open_tokens(),
 			in_flight: desk.in_flight.as_ref().map(|block| block.seq),
@@ -602,6 +601,10 @@ pub fn recover<S: OffchainStorage>(
 	genesis: [u8; 32],
 ) -> Result<usize, String> {
 	let mut restored = 0;
+	// The buyer list is read once and written once, however many entries there are.
+	let mut users: Vec<AccountId> =
+		decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "desk buyer list")?.unwrap_or_default();
+	let listed = users.len();
 	for entry in journal.entries().map_err(|error| error.to_string())? {
 		if entry.genesis != genesis || entry.admitted_at > now || entry.keep_until < now {
 			continue;
@@ -618,22 +621,19 @@ pub fn recover<S: OffchainStorage>(
 		if storage.get(STORAGE_PREFIX, &index).is_none() {
 			storage.set(STORAGE_PREFIX, &index, &entry.buyer.encode());
 		}
-		let mut users: Vec<AccountId> =
-			decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "desk buyer list")?
-				.unwrap_or_default();
 		if !desk.is_idle() && !users.contains(&entry.buyer) {
 			users.push(entry.buyer.clone());
-			storage.set(STORAGE_PREFIX, USERS_KEY, &users.encode());
 		}
 	}
-	let users: Vec<AccountId> =
-		decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "desk buyer list")?.unwrap_or_default();
+	if users.len() != listed {
+		storage.set(STORAGE_PREFIX, USERS_KEY, &users.encode());
+	}
 	let mut pending: u128 = 0;
 	for user in &users {
 		let desk: UserDesk<AccountId, Signature> =
 			decode_or(storage.get(STORAGE_PREFIX, &user_key(user)), "desk record")?
 				.unwrap_or_default();
-		pending = desk.pending().fold(pending, |sum, p| sum.saturating_add(p.promised()));
+		pending = pending.saturating_add(desk.promised());
 	}
 	let released: u128 =
 		decode_or(storage.get(STORAGE_PREFIX, RELEASED_KEY), "released total")?.unwrap_or(0);

@@ -314,6 +314,12 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		self.open.iter().chain(self.in_flight.iter().flat_map(|block| block.purchases.iter()))
 	}
 
+	/// What the receipts of the purchases waiting would cost the auditor if all were claimed
+	/// (the buyer's share of the desk's exposure).
+	pub fn promised(&self) -> u128 {
+		self.pending().fold(0u128, |sum, purchase| sum.saturating_add(purchase.promised()))
+	}
+
 	/// Whether nothing of this buyer waits at the desk (it may leave the worker's list).
 	pub fn is_idle(&self) -> bool {
 		self.open.is_empty() && self.in_flight.is_none()
@@ -572,6 +578,8 @@ mod tests {
 		assert!(desk.restore(lost.clone(), 12));
 		assert_eq!(desk.status(&[2; 32]), Some(PurchaseStatus::Delivered));
 		assert_eq!(desk.pending_purchase(&[2; 32]).and_then(|p| p.promise.clone()), promise());
+		// Both receipts count toward what the buyer's promises would cost if claimed.
+		assert_eq!(desk.promised(), 9 + 9);
 		// Replaying the journal again, or a purchase the record still has, changes nothing.
 		let before = desk.clone();
 		assert!(!desk.restore(lost, 13));
