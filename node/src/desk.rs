@@ -19,7 +19,7 @@
 //! (`micropay_primitives::desk`), where the offchain worker forms token blocks from them. The
 //! desk journals each admission and syncs it to disk before it answers
 //! ([`crate::desk_journal`]): the offchain database commits asynchronously, and a node killed
-//! right after an answer would otherwise lose the promise; [`Desk::recover`] replays the
+//! right after an answer would otherwise lose the promise; [`recover`] replays the
 //! journal at start-up. The
 //! index from purchase id to buyer is written only for admitted purchases and collected when
 //! the buyer's record forgets them. `micropay_purchaseStatus` reports what became of a
@@ -443,16 +443,6 @@ where
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer(decision, Some(id), receipt, started))
-	}
-
-	/// Replays the journal at start-up ([`recover`]), at the node's best block.
-	///
-	/// # Errors
-	/// As [`recover`].
-	pub fn recover(&self) -> Result<usize, String> {
-		let info = self.client.info();
-		let mut storage = self.storage.clone();
-		recover(&mut storage, &self.journal, info.best_number, info.genesis_hash.into())
 	}
 
 	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {

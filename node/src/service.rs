@@ -11,9 +11,10 @@ use sc_consensus_grandpa::SharedVoterState;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_blockchain::HeaderBackend;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 
-use crate::{desk::Desk, desk_journal::DeskJournal};
+use crate::{desk::recover, desk_journal::DeskJournal};
 
 /// The runtime executor: wasm only, with Substrate's host functions.
 /// Host functions of the runtime; a `runtime-benchmarks` runtime also imports the
@@ -197,17 +198,17 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	// The desk's journal, replayed before the desk and the offchain worker run: promises whose records the
-	// offchain database lost in a crash are put back (crate::desk_journal).
+	// The desk's journal, replayed before the desk and the offchain worker run: promises
+	// whose records the offchain database lost in a crash are put back (crate::desk_journal).
 	let desk_journal = match backend.offchain_storage() {
-		Some(storage) => {
+		Some(mut storage) => {
 			let path = config.data_path.join("micropay-desk.journal");
 			let journal = Arc::new(DeskJournal::open(&path).map_err(|error| {
 				ServiceError::Other(format!("desk journal {}: {error}", path.display()))
 			})?);
+			let info = client.info();
 			let restored =
-				Desk::new(client.clone(), storage, journal.clone(), keystore_container.keystore())
-					.recover()
+				recover(&mut storage, &journal, info.best_number, info.genesis_hash.into())
 					.map_err(|error| {
 						ServiceError::Other(format!("desk journal replay: {error}"))
 					})?;
