@@ -66,12 +66,16 @@ impl_opaque_keys! {
 /// 200: protocol v2 (purchases name their auditor, receipts, merchant credits; the
 /// `submit_block` call's and the runtime API's types changed, so `transaction_version` moved
 /// too). No storage migration: no chain ran protocol v1 (`docs/protocol.md`).
+///
+/// 201: token blocks in bulk (`submit_blocks`, call index 12; existing calls encode as before,
+/// so `transaction_version` stays) and settled ids indexed in pages per extrinsic (storage
+/// version 2 of the pallet; no migration: no chain holds version 1 state worth keeping).
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),
 	impl_name: Cow::Borrowed("micropay-node"),
 	authoring_version: 1,
-	spec_version: 200,
+	spec_version: 201,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,

@@ -1,25 +1,28 @@
 //! FRAME benchmarks (v2) of every call, each at its worst case.
 //!
-//! `submit_block` is measured with three components: `p` purchases (one signature check, one
-//! settled id and one merchant payout each, every merchant a new account), `t` tokens (the
-//! per-token checks and bookkeeping) and `w` distinct spent-bitmap words. Every word is the
-//! first word of its own batch of its own bank, so each word costs a cold batch read, a cold
-//! word read and write, and one bank's collateral read and transfer: the worst a word can
-//! cost. A block needs at least one token per purchase, at most `MaxTokensPerPurchase` per
-//! purchase, at least one token per word and at most 128 per word, so the ranges make every
-//! `(p, t, w)` buildable: `p` and `w` up to `min(MaxPurchasesPerBlock, MaxBlockTokens)`, `t`
-//! from there to `MaxBlockTokens`, and the lower ends of `p` and `w` as small as
-//! `MaxBlockTokens` allows. The linear fit extends beyond those ranges.
+//! An extrinsic of token blocks is measured one component at a time, **every other component
+//! at its minimum** (`features::weighing` composes the weight): token blocks `b` (with the
+//! exp/ln profiles, or with new buyers whose record deposit tops up from the bond), purchases
+//! `p`, tokens `t`, words `w` (each in its own batch), banks `k` (each word of its own bank),
+//! merchants `m` (each a new account, each payout topping up from the bond) and invalid tokens
+//! `i` (the invalid path and its event). The smallest case of each is one token block of one
+//! purchase of one valid token. A slope measured with the other components at their maximum
+//! would be lost in the noise of a full token block; here each is measured where it is the
+//! only thing that grows.
 
 use crate::{
 	benchmark_helper::BenchmarkHelper, pallet::*, AuditorStatus, BlockPurchase, SignedPurchase,
-	TokenBlockSummary, TokenId, TrustProfile,
+	TokenBlock, TokenBlockSummary, TokenId, TrustProfile,
 };
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::traits::{
+	fungible::{Mutate, MutateHold},
+	Get,
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use micropay_primitives::token::{words_for, TOKENS_PER_WORD};
+use micropay_primitives::token::words_for;
+use micropay_primitives::token::BatchId;
 use sp_runtime::{
 	traits::{One, Saturating, Zero},
 	Perbill,
@@ -64,67 +67,127 @@ fn latest_expiry<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number().saturating_add(T::MaxTokenLifetime::get())
 }
 
-/// Fewest purchases a block of `MaxBlockTokens` tokens needs.
-fn min_purchases<T: Config>() -> u32 {
-	T::MaxBlockTokens::get().div_ceil(T::MaxTokensPerPurchase::get().max(1)).max(1)
-}
-
-/// Most purchases in a block that also has at least one token per purchase.
-fn max_purchases<T: Config>() -> u32 {
-	T::MaxPurchasesPerBlock::get().min(T::MaxBlockTokens::get()).max(min_purchases::<T>())
-}
-
-/// Fewest distinct words a block of `MaxBlockTokens` tokens touches.
-fn min_words<T: Config>() -> u32 {
-	T::MaxBlockTokens::get().div_ceil(TOKENS_PER_WORD).max(1)
-}
-
-/// `t` tokens of `buyer` spread evenly over `w` words, each word the first of its own batch
-/// of its own bank.
-fn spread_tokens<T: Config>(
+/// A new batch of `count` tokens of `buyer` from `bank` (funded for it beforehand).
+fn batch_of<T: Config>(
+	bank: &T::AccountId,
 	buyer: &T::AccountId,
-	t: u32,
-	w: u32,
-) -> Result<Vec<TokenId>, BenchmarkError> {
-	let value = token_value::<T>();
-	let mut tokens = Vec::new();
-	for word in 0..w {
-		let count = t / w + u32::from(word < t % w);
-		let bank = bank::<T>(word, value.saturating_mul(count.into()));
-		let batch = NextBatchId::<T>::get();
-		Pallet::<T>::do_issue_tokens(bank, buyer.clone(), count, value, latest_expiry::<T>())?;
-		tokens.extend((0..count).map(|index| TokenId::new(batch, index)));
-	}
-	Ok(tokens)
+	count: u32,
+) -> Result<BatchId, BenchmarkError> {
+	let batch = NextBatchId::<T>::get();
+	Pallet::<T>::do_issue_tokens(
+		bank.clone(),
+		buyer.clone(),
+		count,
+		token_value::<T>(),
+		latest_expiry::<T>(),
+	)?;
+	Ok(batch)
 }
 
-/// `tokens` split into `p` held purchases signed by `buyer` for `auditor`, each to a new
-/// merchant.
-fn signed_purchases<T: Config>(
+/// A purchase of `tokens` signed by `buyer` for `auditor`, to `merchant`.
+fn signed<T: Config>(
 	buyer: &T::AccountId,
 	auditor: &T::AccountId,
-	p: u32,
+	merchant: T::AccountId,
+	item: u32,
 	tokens: Vec<TokenId>,
-) -> Result<BlockPurchases<T>, BenchmarkError> {
-	let (per, extra) = ((tokens.len() as u32) / p, (tokens.len() as u32) % p);
-	let mut remaining = tokens.into_iter();
-	let mut purchases = Vec::new();
-	for j in 0..p {
-		let take = per + u32::from(j < extra);
-		let tokens = remaining.by_ref().take(take as usize).collect::<Vec<_>>();
-		let mut purchase = SignedPurchase {
-			merchant: account("merchant", j, 0),
-			auditor: auditor.clone(),
-			item: [j as u8; 32],
-			created_at: u64::from(j),
-			tokens: tokens.try_into().map_err(|_| BenchmarkError::Stop("purchase too big"))?,
-			signature: T::BenchmarkHelper::sign(buyer, &[]),
-		};
-		let (payload, _) = Pallet::<T>::purchase_payload(buyer, &purchase);
-		purchase.signature = T::BenchmarkHelper::sign(buyer, &payload);
-		purchases.push(BlockPurchase { purchase, prepaid: false });
+	prepaid: bool,
+) -> Result<BlockPurchaseOf<T>, BenchmarkError> {
+	let mut item_hash = [0u8; 32];
+	item_hash[..4].copy_from_slice(&item.to_le_bytes());
+	let mut purchase = SignedPurchase {
+		merchant,
+		auditor: auditor.clone(),
+		item: item_hash,
+		created_at: u64::from(item),
+		tokens: tokens.try_into().map_err(|_| BenchmarkError::Stop("purchase too big"))?,
+		signature: T::BenchmarkHelper::sign(buyer, &[]),
+	};
+	let (payload, _) = Pallet::<T>::purchase_payload(buyer, &purchase);
+	purchase.signature = T::BenchmarkHelper::sign(buyer, &payload);
+	Ok(BlockPurchase { purchase, prepaid })
+}
+
+/// One token block of `buyer` (its first), as `submit_blocks` takes it.
+fn token_block<T: Config>(
+	buyer: T::AccountId,
+	purchases: Vec<BlockPurchaseOf<T>>,
+) -> Result<TokenBlockOf<T>, BenchmarkError> {
+	Ok(TokenBlock {
+		buyer,
+		seq: 0,
+		purchases: purchases.try_into().map_err(|_| BenchmarkError::Stop("too many purchases"))?,
+	})
+}
+
+/// `blocks` as `submit_blocks` takes them.
+fn call_of<T: Config>(blocks: Vec<TokenBlockOf<T>>) -> Result<TokenBlocksOf<T>, BenchmarkError> {
+	blocks.try_into().map_err(|_| BenchmarkError::Stop("too many token blocks"))
+}
+
+/// Most token blocks one extrinsic may carry (one purchase each).
+fn max_blocks<T: Config>() -> u32 {
+	T::MaxBlocksPerCall::get().min(T::MaxPurchasesPerCall::get()).max(1)
+}
+
+/// Most one-token purchases one token block may hold.
+fn max_purchases<T: Config>() -> u32 {
+	T::MaxPurchasesPerBlock::get().min(T::MaxBlockTokens::get()).max(1)
+}
+
+/// Most one-token prepaid purchases one token block may hold (the last must stay under `W`).
+fn max_prepaid<T: Config>() -> u32 {
+	max_purchases::<T>().min(T::MaxBlockTokens::get().saturating_sub(1)).max(1)
+}
+
+/// `b` new buyers' first token blocks, one held purchase of one token each (each its own
+/// batch of one bank), all to one merchant.
+fn one_token_blocks<T: Config>(
+	auditor: &T::AccountId,
+	b: u32,
+	profile: impl Fn(u32) -> Option<TrustProfile>,
+) -> Result<Vec<TokenBlockOf<T>>, BenchmarkError> {
+	let bank = bank::<T>(0, token_value::<T>().saturating_mul(b.into()));
+	let merchant: T::AccountId = account("merchant", 0, 0);
+	let mut blocks = Vec::new();
+	for j in 0..b {
+		let buyer = T::BenchmarkHelper::buyer(j);
+		let batch = batch_of::<T>(&bank, &buyer, 1)?;
+		if let Some(profile) = profile(j) {
+			Pallet::<T>::do_set_trust_profile(
+				auditor.clone(),
+				buyer.clone(),
+				profile,
+				T::DefaultBlockTokens::get(),
+			)?;
+		}
+		let purchase = signed::<T>(
+			&buyer,
+			auditor,
+			merchant.clone(),
+			j,
+			alloc::vec![TokenId::new(batch, 0)],
+			false,
+		)?;
+		blocks.push(token_block::<T>(buyer, alloc::vec![purchase])?);
 	}
-	purchases.try_into().map_err(|_| BenchmarkError::Stop("too many purchases"))
+	Ok(blocks)
+}
+
+/// One token block of one held purchase of `tokens` by buyer 0, to merchant 0.
+fn one_purchase<T: Config>(
+	auditor: &T::AccountId,
+	tokens: Vec<TokenId>,
+) -> Result<TokenBlocksOf<T>, BenchmarkError> {
+	let buyer = T::BenchmarkHelper::buyer(0);
+	let purchase = signed::<T>(&buyer, auditor, account("merchant", 0, 0), 0, tokens, false)?;
+	call_of::<T>(alloc::vec![token_block::<T>(buyer, alloc::vec![purchase])?])
+}
+
+/// Asserts the last token block of `buyer` settled `valid` valid tokens.
+fn assert_settled<T: Config>(auditor: &T::AccountId, buyer: &T::AccountId, valid: u32) {
+	let summary: Option<TokenBlockSummary<BalanceOf<T>>> = LastTokenBlock::<T>::get(auditor, buyer);
+	assert_eq!(summary.map(|summary| summary.valid), Some(valid));
 }
 
 #[benchmarks]
@@ -219,24 +282,192 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `p` held purchases, `t` tokens in `w` words of `w` batches and banks, every token valid.
+	/// `b` token blocks of buyers with the pessimistic and optimistic profiles (exp and ln
+	/// in their trust update), one held one-token purchase each.
 	#[benchmark]
-	fn submit_block(
-		p: Linear<{ min_purchases::<T>() }, { max_purchases::<T>() }>,
-		t: Linear<{ max_purchases::<T>() }, { T::MaxBlockTokens::get() }>,
-		w: Linear<{ min_words::<T>() }, { max_purchases::<T>() }>,
+	fn submit_blocks_profiled(b: Linear<1, { max_blocks::<T>() }>) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		fund::<T>(
+			&auditor,
+			T::AuditorBond::get()
+				.saturating_add(T::BuyerRecordDeposit::get().saturating_mul(b.into())),
+		);
+		let blocks = one_token_blocks::<T>(&auditor, b, |j| {
+			Some(if j % 2 == 0 { TrustProfile::Pessimistic } else { TrustProfile::Optimistic })
+		})?;
+		let last = blocks.last().map(|block| block.buyer.clone());
+		let blocks = call_of::<T>(blocks)?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &last.ok_or(BenchmarkError::Stop("no block"))?, 1);
+		Ok(())
+	}
+
+	/// `b` token blocks of new buyers: each holds a record deposit, topped up from the bond
+	/// (the auditor's free balance is near the existential deposit).
+	#[benchmark]
+	fn submit_blocks_new_buyers(b: Linear<1, { max_blocks::<T>() }>) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let blocks = one_token_blocks::<T>(&auditor, b, |_| None)?;
+		let last = blocks.last().map(|block| block.buyer.clone());
+		let blocks = call_of::<T>(blocks)?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &last.ok_or(BenchmarkError::Stop("no block"))?, 1);
+		Ok(())
+	}
+
+	/// One token block of `p` held one-token purchases (one batch, one merchant).
+	#[benchmark]
+	fn submit_block_purchases(
+		p: Linear<1, { max_purchases::<T>() }>,
 	) -> Result<(), BenchmarkError> {
 		let auditor = auditor::<T>()?;
 		let buyer = T::BenchmarkHelper::buyer(0);
-		let tokens = spread_tokens::<T>(&buyer, t, w)?;
-		let purchases = signed_purchases::<T>(&buyer, &auditor, p, tokens)?;
-		let shape = Pallet::<T>::block_shape(&purchases);
-		assert_eq!((shape.purchases, shape.tokens, shape.words), (p, t, w));
+		let bank = bank::<T>(0, token_value::<T>().saturating_mul(p.into()));
+		let batch = batch_of::<T>(&bank, &buyer, p)?;
+		let purchases = (0..p)
+			.map(|j| {
+				signed::<T>(
+					&buyer,
+					&auditor,
+					account("merchant", 0, 0),
+					j,
+					alloc::vec![TokenId::new(batch, j)],
+					false,
+				)
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let blocks = call_of::<T>(alloc::vec![token_block::<T>(buyer.clone(), purchases)?])?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(auditor.clone()), buyer.clone(), 0, purchases);
-		let summary: Option<TokenBlockSummary<BalanceOf<T>>> =
-			LastTokenBlock::<T>::get(&auditor, &buyer);
-		assert_eq!(summary.map(|summary| (summary.valid, summary.rejected)), Some((t, 0)));
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &buyer, p);
+		Ok(())
+	}
+
+	/// One token block of `m` prepaid one-token purchases, each to a new merchant account;
+	/// every token was spent before, so nothing is redeemed and every payout draws on the
+	/// bond (the bond top-up path).
+	#[benchmark]
+	fn submit_block_merchants(m: Linear<1, { max_prepaid::<T>() }>) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		// A bond that covers every payout, on top of the registration's; the free balance
+		// near the existential deposit, so each payout tops up from the bond.
+		let extra = token_value::<T>().saturating_mul(m.into());
+		fund::<T>(&auditor, extra);
+		T::Currency::hold(&HoldReason::AuditorBond.into(), &auditor, extra)?;
+		Auditors::<T>::mutate(&auditor, |info| {
+			if let Some(info) = info {
+				info.bond = info.bond.saturating_add(extra);
+			}
+		});
+		let buyer = T::BenchmarkHelper::buyer(0);
+		Pallet::<T>::do_set_trust_profile(
+			auditor.clone(),
+			buyer.clone(),
+			TrustProfile::Neutral,
+			T::MaxBlockTokens::get(),
+		)?;
+		let bank = bank::<T>(0, token_value::<T>().saturating_mul(m.into()));
+		let batch = batch_of::<T>(&bank, &buyer, m)?;
+		for word in 0..words_for(m) {
+			SpentWords::<T>::insert(batch, word, u128::MAX);
+		}
+		let purchases = (0..m)
+			.map(|j| {
+				signed::<T>(
+					&buyer,
+					&auditor,
+					account("merchant", j, 0),
+					j,
+					alloc::vec![TokenId::new(batch, j)],
+					true,
+				)
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let blocks = call_of::<T>(alloc::vec![token_block::<T>(buyer.clone(), purchases)?])?;
+		let bond = Auditors::<T>::get(&auditor).map(|info| info.bond);
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &buyer, 0);
+		assert!(Auditors::<T>::get(&auditor).map(|info| info.bond) < bond, "the bond paid");
+		Ok(())
+	}
+
+	/// One token block of one purchase of `t` tokens in one word.
+	#[benchmark]
+	fn submit_block_tokens(
+		t: Linear<1, { T::MaxTokensPerPurchase::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let buyer = T::BenchmarkHelper::buyer(0);
+		let bank = bank::<T>(0, token_value::<T>().saturating_mul(t.into()));
+		let batch = batch_of::<T>(&bank, &buyer, t)?;
+		let blocks =
+			one_purchase::<T>(&auditor, (0..t).map(|index| TokenId::new(batch, index)).collect())?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &buyer, t);
+		Ok(())
+	}
+
+	/// One token block of one purchase of `w` tokens, each in its own batch (and word) of one
+	/// bank.
+	#[benchmark]
+	fn submit_block_words(
+		w: Linear<1, { T::MaxTokensPerPurchase::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let buyer = T::BenchmarkHelper::buyer(0);
+		let bank = bank::<T>(0, token_value::<T>().saturating_mul(w.into()));
+		let tokens = (0..w)
+			.map(|_| batch_of::<T>(&bank, &buyer, 1).map(|batch| TokenId::new(batch, 0)))
+			.collect::<Result<Vec<_>, _>>()?;
+		let blocks = one_purchase::<T>(&auditor, tokens)?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &buyer, w);
+		Ok(())
+	}
+
+	/// One token block of one purchase of `k` tokens, each in its own batch of its own bank.
+	#[benchmark]
+	fn submit_block_banks(
+		k: Linear<1, { T::MaxTokensPerPurchase::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let buyer = T::BenchmarkHelper::buyer(0);
+		let tokens = (0..k)
+			.map(|j| {
+				let bank = bank::<T>(j, token_value::<T>());
+				batch_of::<T>(&bank, &buyer, 1).map(|batch| TokenId::new(batch, 0))
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let blocks = one_purchase::<T>(&auditor, tokens)?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		assert_settled::<T>(&auditor, &buyer, k);
+		Ok(())
+	}
+
+	/// One token block of one held purchase of `i` tokens, every one spent before
+	/// (`DoubleSpentOnChain`, after all the other checks): the purchase is rejected and the
+	/// `InvalidTokens` event lists them all.
+	#[benchmark]
+	fn submit_block_invalid(
+		i: Linear<1, { T::MaxTokensPerPurchase::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let auditor = auditor::<T>()?;
+		let buyer = T::BenchmarkHelper::buyer(0);
+		let bank = bank::<T>(0, token_value::<T>().saturating_mul(i.into()));
+		let batch = batch_of::<T>(&bank, &buyer, i)?;
+		SpentWords::<T>::insert(batch, 0, u128::MAX);
+		let blocks =
+			one_purchase::<T>(&auditor, (0..i).map(|index| TokenId::new(batch, index)).collect())?;
+		#[extrinsic_call]
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		let summary = LastTokenBlock::<T>::get(&auditor, &buyer);
+		assert_eq!(summary.map(|summary| (summary.valid, summary.invalid.total())), Some((0, i)));
 		Ok(())
 	}
 

@@ -88,21 +88,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_settled_index() -> Result<(), TryRuntimeError> {
-		for (id, forget_after) in SettledPurchases::<T>::iter() {
-			frame_support::ensure!(
-				SettledByExpiry::<T>::contains_key(forget_after, id),
-				"a settled purchase id is missing from the expiry index"
-			);
-		}
 		let cursor = PruneCursor::<T>::get();
-		for (forget_after, id, ()) in SettledByExpiry::<T>::iter() {
+		let mut indexed = alloc::collections::BTreeMap::new();
+		for (epoch, page, ids) in SettledByExpiry::<T>::iter() {
+			frame_support::ensure!(epoch >= cursor, "an expiry page lies behind the prune cursor");
 			frame_support::ensure!(
-				SettledPurchases::<T>::get(id) == Some(forget_after),
-				"an expiry index entry names no settled id with that expiry"
+				page < SettledPages::<T>::get(epoch),
+				"an expiry page lies beyond its epoch's page count"
 			);
+			for id in ids {
+				indexed.insert(id, epoch);
+			}
+		}
+		for (id, epoch) in SettledPurchases::<T>::iter() {
 			frame_support::ensure!(
-				forget_after >= cursor,
-				"an expiry index entry lies behind the prune cursor"
+				indexed.get(&id) == Some(&epoch),
+				"a settled purchase id is missing from its epoch's expiry pages"
 			);
 		}
 		Ok(())

@@ -102,9 +102,21 @@ pub mod pallet {
 	pub type BlockPurchases<T> =
 		BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
 
+	/// One buyer's token block as `submit_blocks` takes it.
+	pub type TokenBlockOf<T> = TokenBlock<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::BuyerSignature,
+		<T as Config>::MaxTokensPerPurchase,
+		<T as Config>::MaxPurchasesPerBlock,
+	>;
+
+	/// The token blocks of one `submit_blocks`.
+	pub type TokenBlocksOf<T> = BoundedVec<TokenBlockOf<T>, <T as Config>::MaxBlocksPerCall>;
+
 	/// The storage layout's version: 1 is protocol v2 (purchases name their auditor, merchant
-	/// credits, token block content). No migration from v0: no chain ran v1.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// credits, token block content); 2 indexes settled ids in pages ([`SettledByExpiry`],
+	/// [`SettledPages`]). No migrations: no chain ran an earlier layout.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -157,6 +169,15 @@ pub mod pallet {
 		/// Most tokens covering one purchase.
 		#[pallet::constant]
 		type MaxTokensPerPurchase: Get<u32>;
+
+		/// Most token blocks (of as many buyers) in one `submit_blocks`.
+		#[pallet::constant]
+		type MaxBlocksPerCall: Get<u32>;
+
+		/// Most purchases in one `submit_blocks` or `submit_block`, over all its token blocks
+		/// (it bounds one page of settled ids, [`SettledByExpiry`]).
+		#[pallet::constant]
+		type MaxPurchasesPerCall: Get<u32>;
 
 		/// Most tokens in one issued batch.
 		#[pallet::constant]
@@ -275,12 +296,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SettledPurchases<T: Config> = StorageMap<_, Identity, PurchaseId, BlockNumberFor<T>>;
 
-	/// Index of [`SettledPurchases`] by the block at which an id may be forgotten.
+	/// Index of [`SettledPurchases`] by the block from which its ids may be forgotten (the
+	/// end of an epoch of `SETTLED_EPOCH` blocks), in pages: each extrinsic that settles
+	/// purchases writes one page per epoch, so the index costs one write per extrinsic, not
+	/// one per purchase.
 	#[pallet::storage]
-	pub type SettledByExpiry<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Identity, PurchaseId, (), OptionQuery>;
+	pub type SettledByExpiry<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Twox64Concat,
+		u32,
+		BoundedVec<PurchaseId, T::MaxPurchasesPerCall>,
+	>;
 
-	/// The next expiry block whose settled ids have not all been forgotten yet.
+	/// How many pages of [`SettledByExpiry`] each epoch has had (the next page's index).
+	#[pallet::storage]
+	pub type SettledPages<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+
+	/// The next epoch end whose settled ids have not all been forgotten yet.
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
@@ -520,6 +555,17 @@ pub mod pallet {
 			/// The deposit released.
 			deposit: BalanceOf<T>,
 		},
+		/// A token block of a `submit_blocks` was refused whole (its form, its sequence number,
+		/// or its buyer record's deposit): nothing of it was kept; the other token blocks of
+		/// the extrinsic were settled.
+		TokenBlockRefused {
+			/// The buyer whose purchases it held.
+			buyer: T::AccountId,
+			/// Its sequence number.
+			seq: u32,
+			/// Why (the error `submit_block` would have failed with).
+			error: DispatchError,
+		},
 		/// A token block was validated and settled.
 		TokenBlockValidated {
 			/// The auditor that submitted it.
@@ -613,6 +659,10 @@ pub mod pallet {
 		PurchaseAlreadySettled,
 		/// The auditor keeps no record of this buyer.
 		NoBuyerRecord,
+		/// More purchases in one extrinsic than `MaxPurchasesPerCall`.
+		TooManyPurchases,
+		/// A `submit_blocks` must carry at least one token block.
+		NoTokenBlocks,
 	}
 
 	#[pallet::hooks]
@@ -636,6 +686,10 @@ pub mod pallet {
 			assert!(
 				T::AuditorRetirementPeriod::get() >= horizon + T::ReceiptClaimWindow::get(),
 				"AuditorRetirementPeriod must cover the desk horizon and ReceiptClaimWindow"
+			);
+			assert!(
+				T::MaxPurchasesPerCall::get() >= T::MaxPurchasesPerBlock::get(),
+				"MaxPurchasesPerCall must hold a full token block"
 			);
 		}
 
@@ -795,10 +849,7 @@ pub mod pallet {
 		/// Emits `InvalidTokens`, `PurchaseSettled` / `PurchaseRejected` per purchase, then
 		/// `TokenBlockValidated` (with the block's content hash).
 		#[pallet::call_index(7)]
-		#[pallet::weight({
-			let shape = Pallet::<T>::block_shape(purchases);
-			T::WeightInfo::submit_block(shape.purchases, shape.tokens, shape.words)
-		})]
+		#[pallet::weight(Pallet::<T>::token_blocks_weight(&Pallet::<T>::call_shape([purchases])))]
 		pub fn submit_block(
 			origin: OriginFor<T>,
 			buyer: T::AccountId,
@@ -806,10 +857,10 @@ pub mod pallet {
 			purchases: BlockPurchases<T>,
 		) -> DispatchResultWithPostInfo {
 			let auditor = ensure_signed(origin)?;
-			let summary = Self::do_submit_block(auditor, buyer, seq, purchases)?;
-			// Only clean token blocks ride free: junk is paid for by the auditor that sent it.
-			let pays = if summary.invalid.total() == 0 { Pays::No } else { Pays::Yes };
-			Ok(pays.into())
+			let shape = Self::call_shape([&purchases]);
+			let outcome =
+				Self::do_submit_blocks(auditor, alloc::vec![(buyer, seq, purchases)], true)?;
+			Ok(Self::token_blocks_post_info(shape, &outcome))
 		}
 
 		/// Set a buyer's trust profile and initial block size `W_0`; the buyer's trust restarts
@@ -888,6 +939,46 @@ pub mod pallet {
 		pub fn forget_buyer(origin: OriginFor<T>, buyer: T::AccountId) -> DispatchResult {
 			let auditor = ensure_signed(origin)?;
 			Self::do_forget_buyer(auditor, buyer)
+		}
+
+		/// Validate and settle the token blocks of many buyers in one extrinsic.
+		///
+		/// Each token block is checked and settled as `submit_block` would, in order, against
+		/// the state the earlier ones left (a buyer may have several consecutive token blocks
+		/// here). What they owe is paid once: one collateral transfer per bank, one payout per
+		/// merchant (the sum of its purchases'), one write per spent-bitmap word, and the
+		/// auditor's record and risk once. A token block refused for its form, its sequence
+		/// number or its buyer record's deposit emits `TokenBlockRefused` and changes nothing;
+		/// the others settle.
+		///
+		/// - Origin: a registered auditor (active or retiring). No fee when every token is
+		///   valid and no token block is refused; otherwise the auditor pays the fee.
+		/// - `blocks`: at most `MaxBlocksPerCall` token blocks (buyer, sequence number,
+		///   purchases), `MaxPurchasesPerCall` purchases in all.
+		///
+		/// Weighed by token blocks, purchases, tokens, distinct words, merchants and batches
+		/// (each batch charged as its own bank, and each token as invalid, before dispatch;
+		/// refunded to the banks paid and the tokens found invalid).
+		///
+		/// Fails whole, changing nothing, with `NotAuditor`, `NoTokenBlocks`,
+		/// `TooManyPurchases`, `AuditorCannotPay` or `HoldMismatch`.
+		///
+		/// Emits per token block what `submit_block` emits, or `TokenBlockRefused`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(Pallet::<T>::token_blocks_weight(
+			&Pallet::<T>::call_shape(blocks.iter().map(|block| &block.purchases))
+		))]
+		pub fn submit_blocks(
+			origin: OriginFor<T>,
+			blocks: TokenBlocksOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let auditor = ensure_signed(origin)?;
+			ensure!(!blocks.is_empty(), Error::<T>::NoTokenBlocks);
+			let shape = Self::call_shape(blocks.iter().map(|block| &block.purchases));
+			let blocks =
+				blocks.into_iter().map(|block| (block.buyer, block.seq, block.purchases)).collect();
+			let outcome = Self::do_submit_blocks(auditor, blocks, false)?;
+			Ok(Self::token_blocks_post_info(shape, &outcome))
 		}
 	}
 }

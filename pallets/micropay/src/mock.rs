@@ -96,6 +96,8 @@ impl pallet_micropay::Config for Test {
 	type TrustGamma = TrustGamma;
 	type TrustRecovery = TrustRecovery;
 	type MaxPurchasesPerBlock = MaxPurchasesPerBlock;
+	type MaxBlocksPerCall = ConstU32<8>;
+	type MaxPurchasesPerCall = ConstU32<32>;
 	type MaxTokensPerPurchase = MaxTokensPerPurchase;
 	type MaxBatchTokens = ConstU32<1024>;
 	type MaxTokenLifetime = ConstU64<1_000>;

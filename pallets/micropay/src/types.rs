@@ -225,3 +225,33 @@ pub struct TokenBlockSummary<Balance> {
 
 /// The bounded list of invalid tokens of one purchase, as events carry it.
 pub type InvalidTokens<MaxTokens> = BoundedVec<(TokenId, InvalidReason), MaxTokens>;
+
+/// One buyer's token block as `submit_blocks` takes it: many buyers' token blocks travel in
+/// one extrinsic, so the auditor's fixed work (its record, its risk, netted payouts and
+/// redemptions) is paid once per extrinsic, not once per token block.
+#[derive(
+	CloneNoBound,
+	Decode,
+	DecodeWithMemTracking,
+	DebugNoBound,
+	Encode,
+	EqNoBound,
+	MaxEncodedLen,
+	PartialEqNoBound,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxTokens, MaxPurchases))]
+#[allow(clippy::multiple_bound_locations)]
+pub struct TokenBlock<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Signature: Clone + PartialEq + Eq + Debug,
+	MaxTokens: Get<u32>,
+	MaxPurchases: Get<u32>,
+> {
+	/// The buyer who signed every purchase of the block.
+	pub buyer: AccountId,
+	/// The block's sequence number for (auditor, buyer).
+	pub seq: u32,
+	/// The purchases in arrival order.
+	pub purchases: BoundedVec<BlockPurchase<AccountId, Signature, MaxTokens>, MaxPurchases>,
+}

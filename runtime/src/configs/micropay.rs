@@ -28,6 +28,11 @@ parameter_types! {
 	pub const TrustRecovery: Recovery = Recovery::TowardInitial { clean_blocks: 3 };
 	/// Most purchases in one token block.
 	pub const MaxPurchasesPerBlock: u32 = 256;
+	/// Most token blocks in one `submit_blocks`: at the default shape (20 tokens, two
+	/// purchases per token block) 256 of them fill `MaxPurchasesPerCall`.
+	pub const MaxBlocksPerCall: u32 = 256;
+	/// Most purchases in one extrinsic of token blocks (one page of settled ids, 16 KiB).
+	pub const MaxPurchasesPerCall: u32 = 512;
 	/// Most tokens covering one purchase.
 	pub const MaxTokensPerPurchase: u32 = 64;
 	/// Most tokens in one issued batch (512 spent-bitmap words).
@@ -62,6 +67,8 @@ impl pallet_micropay::Config for Runtime {
 	type TrustGamma = TrustGamma;
 	type TrustRecovery = TrustRecovery;
 	type MaxPurchasesPerBlock = MaxPurchasesPerBlock;
+	type MaxBlocksPerCall = MaxBlocksPerCall;
+	type MaxPurchasesPerCall = MaxPurchasesPerCall;
 	type MaxTokensPerPurchase = MaxTokensPerPurchase;
 	type MaxBatchTokens = MaxBatchTokens;
 	type MaxTokenLifetime = MaxTokenLifetime;

@@ -9,4 +9,5 @@ pub mod registry;
 pub mod settlement;
 pub mod trust;
 pub mod validation;
+pub mod weighing;
 pub mod worker;

@@ -53,7 +53,10 @@ impl<T: Config> Pallet<T> {
 		Auditors::<T>::insert(&auditor, info);
 		// Its tokens were issued before now, so they all expire within `MaxTokenLifetime`: a
 		// token block holding it fails `DoubleSold` until then, `Expired` after.
-		Self::record_settled(receipt.purchase, now.saturating_add(T::MaxTokenLifetime::get()));
+		Self::record_settled_page(
+			Self::settled_epoch(now.saturating_add(T::MaxTokenLifetime::get())),
+			alloc::vec![receipt.purchase],
+		)?;
 		Self::deposit_event(Event::ReceiptClaimed {
 			purchase: receipt.purchase,
 			merchant,

@@ -1,13 +1,27 @@
-//! `submit_block`: the block's checks of form, then validation, then moving the money.
+//! `submit_blocks` / `submit_block`: each token block's checks of form, then validation, then
+//! moving the money — once per extrinsic, however many token blocks it carries.
 //!
-//! All of it runs in the extrinsic's storage transaction: if the block fails (the auditor
-//! cannot pay, held funds are missing), nothing of it is kept and the sequence number does not
-//! advance. A payout the merchant's account cannot receive does not fail the block: it is
-//! held on the auditor as the merchant's credit (`features::credits`), so one party's fault
-//! never blocks another.
+//! An extrinsic carries many buyers' token blocks (protocol v2.1, `docs/protocol.md`,
+//! "Token blocks in bulk"). Each token block is checked and validated in turn, against the
+//! state the earlier ones left (their spent tokens, claimed collateral and settled purchases
+//! are seen through one shared [`Scope`]); its buyer's records (sequence number, last outcome,
+//! trust) are written at once, so a buyer's next token block in the same extrinsic follows it.
+//! What all of them owe is settled once at the end ([`CallLedger`]): one collateral transfer
+//! per bank, one payout per merchant, one write per spent-bitmap word, one page of settled
+//! purchase ids per expiry epoch, and the auditor's record and risk once.
+//!
+//! A token block refused for its form or sequence number (`TokenBlockRefused`) changes
+//! nothing and does not stop the others: one buyer's fault never blocks another. If the
+//! auditor cannot pay, or held funds are missing, the extrinsic fails whole and nothing of it
+//! is kept. A payout the merchant's account cannot receive does not fail anything: it is held
+//! on the auditor as the merchant's credit (`features::credits`).
 
-use crate::{features::validation::PurchaseVerdictOf, pallet::*, BlockPurchase, TokenBlockSummary};
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::{
+	features::validation::{PurchaseVerdictOf, Scope},
+	pallet::*,
+	BlockPurchase, TokenBlockSummary,
+};
+use alloc::{collections::BTreeMap, collections::BTreeSet, vec::Vec};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -27,68 +41,178 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 
-/// What a token block's weight depends on, counted from the call's arguments.
+/// Settled purchase ids are forgotten per epoch of this many blocks: an id's forget block is
+/// rounded up to the epoch's end, so one extrinsic's ids share one page of
+/// [`SettledByExpiry`] (kept a little longer, never shorter).
+pub const SETTLED_EPOCH: u32 = 16;
+
+/// What an extrinsic of token blocks' weight depends on, counted from its arguments.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BlockShape {
-	/// Purchases (one signature check, settled id and payout each).
+pub struct CallShape {
+	/// Token blocks (one buyer's records each).
+	pub blocks: u32,
+	/// Purchases (one signature check and settled id each).
 	pub purchases: u32,
 	/// Tokens.
 	pub tokens: u32,
-	/// Distinct `(batch, word)` pairs of the spent bitmap the tokens touch; each is at most
-	/// one batch, one bank and one word read and written.
+	/// Distinct `(batch, word)` pairs of the spent bitmap (one word read and written each).
 	pub words: u32,
+	/// Distinct merchants (one payout each).
+	pub merchants: u32,
+	/// Distinct batches: an upper bound on the banks paid (one collateral transfer each).
+	pub banks: u32,
+	/// Tokens that may turn out invalid (all of them, before dispatch).
+	pub invalid: u32,
+}
+
+/// What the token blocks of one extrinsic owe, settled once at its end.
+pub(crate) struct CallLedger<T: Config> {
+	/// Value of redeemed tokens per bank.
+	redemptions: BTreeMap<T::AccountId, BalanceOf<T>>,
+	/// Payouts per merchant.
+	payouts: BTreeMap<T::AccountId, BalanceOf<T>>,
+	/// Spent tokens per batch.
+	spent: BTreeMap<BatchId, u32>,
+	/// Spent-bitmap words changed, with their new bits.
+	words: BTreeMap<(BatchId, u32), u128>,
+	/// Settled purchase ids per forget epoch.
+	settled: BTreeMap<BlockNumberFor<T>, Vec<PurchaseId>>,
+	/// The auditor's cumulative risk, read once.
+	auditor_risk: i128,
+}
+
+/// What one extrinsic of token blocks did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallOutcome {
+	/// Token blocks validated and settled.
+	pub settled: u32,
+	/// Token blocks refused whole (`TokenBlockRefused`).
+	pub refused: u32,
+	/// Invalid tokens over all settled token blocks.
+	pub invalid: u32,
+	/// Distinct banks whose collateral was redeemed.
+	pub banks: u32,
 }
 
 impl<T: Config> Pallet<T> {
-	/// The [`BlockShape`] of `purchases`.
-	pub fn block_shape(purchases: &BlockPurchases<T>) -> BlockShape {
-		let words = purchases
-			.iter()
-			.flat_map(|purchase| {
-				purchase.purchase.tokens.iter().map(|token| (token.batch, token.word()))
-			})
-			.collect::<BTreeSet<_>>();
-		BlockShape {
-			purchases: purchases.len() as u32,
-			tokens: purchases.iter().map(|purchase| purchase.purchase.tokens.len() as u32).sum(),
-			words: words.len() as u32,
+	/// The [`CallShape`] of `blocks`, before dispatch (every token counted as possibly invalid,
+	/// every batch as possibly its own bank).
+	pub fn call_shape<'a>(blocks: impl IntoIterator<Item = &'a BlockPurchases<T>>) -> CallShape {
+		let mut shape = CallShape::default();
+		let mut words = BTreeSet::new();
+		let mut batches = BTreeSet::new();
+		let mut merchants = BTreeSet::new();
+		for purchases in blocks {
+			shape.blocks = shape.blocks.saturating_add(1);
+			for BlockPurchase { purchase, .. } in purchases.iter() {
+				shape.purchases = shape.purchases.saturating_add(1);
+				shape.tokens = shape.tokens.saturating_add(purchase.tokens.len() as u32);
+				merchants.insert(&purchase.merchant);
+				for token in purchase.tokens.iter() {
+					words.insert((token.batch, token.word()));
+					batches.insert(token.batch);
+				}
+			}
 		}
+		shape.words = words.len() as u32;
+		shape.banks = batches.len() as u32;
+		shape.merchants = merchants.len() as u32;
+		shape.invalid = shape.tokens;
+		shape
 	}
 
-	/// Validates and settles one token block of `buyer` submitted by `auditor`.
+	/// Validates and settles `blocks`, all submitted by `auditor`. With `strict`, a refused
+	/// token block fails the extrinsic with its error (`submit_block`); otherwise it is
+	/// skipped with `TokenBlockRefused` (`submit_blocks`).
 	///
 	/// # Errors
-	/// `NotAuditor`; the form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
-	/// `InsufficientBalance` (the buyer record's deposit); `AuditorCannotPay` or
-	/// `HoldMismatch` from settlement. On error nothing is kept.
-	pub(crate) fn do_submit_block(
+	/// `NotAuditor`; `TooManyPurchases`; with `strict`, a token block's own error (see
+	/// [`Self::settle_token_block`]); `AuditorCannotPay` or `HoldMismatch` when settling. On
+	/// error nothing is kept.
+	pub(crate) fn do_submit_blocks(
 		auditor: T::AccountId,
-		buyer: T::AccountId,
-		seq: u32,
-		purchases: BlockPurchases<T>,
-	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
+		blocks: Vec<(T::AccountId, u32, BlockPurchases<T>)>,
+		strict: bool,
+	) -> Result<CallOutcome, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
+		let purchases = blocks
+			.iter()
+			.fold(0u32, |sum, (_, _, purchases)| sum.saturating_add(purchases.len() as u32));
+		ensure!(purchases <= T::MaxPurchasesPerCall::get(), Error::<T>::TooManyPurchases);
 		let bond_before = info.bond;
-		let prepaid_limit = Self::buyer_trust(&auditor, &buyer).prepaid_limit;
-		Self::ensure_well_formed(&auditor, &purchases, prepaid_limit)?;
-		ensure!(NextBlockSeq::<T>::get(&auditor, &buyer) == seq, Error::<T>::WrongBlockSequence);
-		Self::ensure_buyer_record(&auditor, &mut info, &buyer)?;
-		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
-
-		let verdicts = Self::validate_block(&buyer, &purchases);
-		let mut summary = Self::settle(&auditor, &mut info, seq, &verdicts)?;
-		summary.content = token_block_content(verdicts.iter().map(|verdict| &verdict.id));
+		let mut scope = Scope::<T>::new();
+		let mut ledger = CallLedger::<T> {
+			redemptions: BTreeMap::new(),
+			payouts: BTreeMap::new(),
+			spent: BTreeMap::new(),
+			words: BTreeMap::new(),
+			settled: BTreeMap::new(),
+			auditor_risk: AuditorRisk::<T>::get(&auditor),
+		};
+		let mut outcome = CallOutcome::default();
+		for (buyer, seq, purchases) in blocks {
+			match Self::settle_token_block(
+				&auditor,
+				&mut info,
+				&buyer,
+				seq,
+				&purchases,
+				&mut scope,
+				&mut ledger,
+			) {
+				Ok(summary) => {
+					outcome.settled = outcome.settled.saturating_add(1);
+					outcome.invalid = outcome.invalid.saturating_add(summary.invalid.total());
+				},
+				Err(error) if strict => return Err(error),
+				Err(error) => {
+					outcome.refused = outcome.refused.saturating_add(1);
+					Self::deposit_event(Event::TokenBlockRefused { buyer, seq, error });
+				},
+			}
+		}
+		outcome.banks = ledger.redemptions.len() as u32;
+		Self::settle_ledger(&auditor, &mut info, ledger)?;
 		if info.bond != bond_before {
 			Auditors::<T>::insert(&auditor, info);
 		}
-		NextBlockSeq::<T>::insert(&auditor, &buyer, next_seq);
-		LastTokenBlock::<T>::insert(&auditor, &buyer, summary);
+		Ok(outcome)
+	}
+
+	/// Checks one token block of `buyer`, validates it against `scope` and books what it owes
+	/// in `ledger`; writes the buyer's records and emits its events.
+	///
+	/// # Errors
+	/// The form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
+	/// `InsufficientBalance` (the buyer record's deposit). A refused token block changes
+	/// nothing but, when its deposit could not be held, the bond released toward it.
+	fn settle_token_block(
+		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
+		buyer: &T::AccountId,
+		seq: u32,
+		purchases: &BlockPurchases<T>,
+		scope: &mut Scope<T>,
+		ledger: &mut CallLedger<T>,
+	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
+		let prepaid_limit = Self::buyer_trust(auditor, buyer).prepaid_limit;
+		Self::ensure_well_formed(auditor, purchases, prepaid_limit)?;
+		ensure!(NextBlockSeq::<T>::get(auditor, buyer) == seq, Error::<T>::WrongBlockSequence);
+		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+		Self::ensure_buyer_record(auditor, info, buyer)?;
+
+		let verdicts = Self::validate_in(buyer, purchases, scope);
+		let mut summary = Self::book(info, seq, &verdicts, scope, ledger);
+		summary.content = token_block_content(verdicts.iter().map(|verdict| &verdict.id));
+		NextBlockSeq::<T>::insert(auditor, buyer, next_seq);
+		LastTokenBlock::<T>::insert(auditor, buyer, summary);
 		Self::deposit_event(Event::TokenBlockValidated {
 			auditor: auditor.clone(),
 			buyer: buyer.clone(),
 			summary,
 		});
-		Self::update_trust(auditor, buyer, &summary);
+		ledger.auditor_risk = ledger.auditor_risk.saturating_add(summary.risk);
+		Self::update_trust(auditor.clone(), buyer.clone(), &summary, ledger.auditor_risk);
 		Ok(summary)
 	}
 
@@ -122,22 +246,23 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Redeems valid tokens of accepted purchases, pays merchants, and records the outcome.
-	fn settle(
-		auditor: &T::AccountId,
-		info: &mut AuditorInfoOf<T>,
+	/// Books one validated token block: valid tokens of accepted purchases are marked spent
+	/// (in `scope`, for the token blocks after it, and in `ledger`) and their value owed to the
+	/// auditor, merchants' payouts are owed, settled ids are recorded; emits the purchases'
+	/// events. Returns the block's summary (all but its content).
+	fn book(
+		info: &AuditorInfoOf<T>,
 		seq: u32,
 		verdicts: &[PurchaseVerdictOf<T>],
-	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
-		let mut summary =
-			TokenBlockSummary { seq, purchases: verdicts.len() as u32, ..Default::default() };
-
-		// Redemptions first, so payouts can use what the auditor just received.
-		summary.redeemed = Self::redeem_tokens(auditor, verdicts)?;
-
+		scope: &mut Scope<T>,
+		ledger: &mut CallLedger<T>,
+	) -> TokenBlockSummary<BalanceOf<T>> {
+		let mut summary = TokenBlockSummary::<BalanceOf<T>> {
+			seq,
+			purchases: verdicts.len() as u32,
+			..Default::default()
+		};
 		let now = frame_system::Pallet::<T>::block_number();
-		// One transfer per merchant, however many of its purchases the block holds.
-		let mut payouts = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for verdict in verdicts {
 			summary.tokens = summary
 				.tokens
@@ -153,20 +278,7 @@ impl<T: Config> Pallet<T> {
 					tokens: verdict.invalid.clone(),
 				});
 			}
-			if verdict.accepted {
-				let payout: BalanceOf<T> =
-					merchant_payout(verdict.value.saturated_into(), info.rho).saturated_into();
-				let owed = payouts.entry(verdict.merchant.clone()).or_insert_with(Zero::zero);
-				*owed = owed.saturating_add(payout);
-				summary.paid_out = summary.paid_out.saturating_add(payout);
-				Self::record_settled(verdict.id, Self::forget_settled_after(verdict, now));
-				Self::deposit_event(Event::PurchaseSettled {
-					purchase: verdict.id,
-					merchant: verdict.merchant.clone(),
-					paid: payout,
-					prepaid: verdict.prepaid,
-				});
-			} else {
+			if !verdict.accepted {
 				summary.rejected = summary.rejected.saturating_add(1);
 				let reason =
 					verdict.invalid.first().map_or(InvalidReason::Unknown, |(_, reason)| *reason);
@@ -175,13 +287,81 @@ impl<T: Config> Pallet<T> {
 					merchant: verdict.merchant.clone(),
 					reason,
 				});
+				continue;
 			}
-		}
-		for (merchant, amount) in payouts {
-			Self::pay_merchant(auditor, info, &merchant, amount)?;
+			for (token, bank, value) in verdict.valid.iter() {
+				let bits = scope.mark_spent(token);
+				ledger.words.insert((token.batch, token.word()), bits);
+				let count = ledger.spent.entry(token.batch).or_insert(0);
+				*count = count.saturating_add(1);
+				let owed = ledger.redemptions.entry(bank.clone()).or_insert_with(Zero::zero);
+				*owed = owed.saturating_add(*value);
+				summary.redeemed = summary.redeemed.saturating_add(*value);
+			}
+			let payout: BalanceOf<T> =
+				merchant_payout(verdict.value.saturated_into(), info.rho).saturated_into();
+			let owed = ledger.payouts.entry(verdict.merchant.clone()).or_insert_with(Zero::zero);
+			*owed = owed.saturating_add(payout);
+			summary.paid_out = summary.paid_out.saturating_add(payout);
+			ledger
+				.settled
+				.entry(Self::settled_epoch(Self::forget_settled_after(verdict, now)))
+				.or_default()
+				.push(verdict.id);
+			Self::deposit_event(Event::PurchaseSettled {
+				purchase: verdict.id,
+				merchant: verdict.merchant.clone(),
+				paid: payout,
+				prepaid: verdict.prepaid,
+			});
 		}
 		summary.risk = block_risk(verdicts.iter().map(Self::books), info.rho);
-		Ok(summary)
+		summary
+	}
+
+	/// Settles what an extrinsic's token blocks owe: redemptions first (so payouts can use
+	/// what the auditor just received), one transfer per bank; spent bits, one write per word;
+	/// batches' spent counts; payouts, one per merchant; settled ids, one page per epoch; the
+	/// auditor's risk.
+	///
+	/// # Errors
+	/// `HoldMismatch` (a bank's collateral or the bond smaller than the books say),
+	/// `AuditorCannotPay`.
+	fn settle_ledger(
+		auditor: &T::AccountId,
+		info: &mut AuditorInfoOf<T>,
+		ledger: CallLedger<T>,
+	) -> DispatchResult {
+		for (bank, amount) in ledger.redemptions {
+			T::Currency::transfer_on_hold(
+				&HoldReason::BankCollateral.into(),
+				&bank,
+				auditor,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.map_err(|_| Error::<T>::HoldMismatch)?;
+		}
+		for ((batch, word), bits) in ledger.words {
+			SpentWords::<T>::insert(batch, word, bits);
+		}
+		for (batch, count) in ledger.spent {
+			Batches::<T>::mutate(batch, |maybe| {
+				if let Some(batch) = maybe {
+					batch.spent = batch.spent.saturating_add(count);
+				}
+			});
+		}
+		for (merchant, amount) in ledger.payouts {
+			Self::pay_merchant(auditor, info, &merchant, amount)?;
+		}
+		for (epoch, ids) in ledger.settled {
+			Self::record_settled_page(epoch, ids)?;
+		}
+		AuditorRisk::<T>::insert(auditor, ledger.auditor_risk);
+		Ok(())
 	}
 
 	/// What one purchase contributed to the auditor's books.
@@ -195,54 +375,6 @@ impl<T: Config> Pallet<T> {
 			0
 		};
 		PurchaseBooks { value: verdict.value.saturated_into(), redeemed, paid: verdict.accepted }
-	}
-
-	/// Marks the valid tokens of accepted purchases spent and moves their value from the
-	/// banks' collateral to the auditor, one transfer per bank. Returns the total redeemed.
-	fn redeem_tokens(
-		auditor: &T::AccountId,
-		verdicts: &[PurchaseVerdictOf<T>],
-	) -> Result<BalanceOf<T>, DispatchError> {
-		let mut words = BTreeMap::<(BatchId, u32), u128>::new();
-		let mut spent = BTreeMap::<BatchId, u32>::new();
-		let mut per_bank = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
-		for verdict in verdicts.iter().filter(|verdict| verdict.accepted) {
-			for (token, bank, value) in verdict.valid.iter() {
-				let word = words
-					.entry((token.batch, token.word()))
-					.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()));
-				*word |= token.bit();
-				let count = spent.entry(token.batch).or_insert(0);
-				*count = count.saturating_add(1);
-				let claimed = per_bank.entry(bank.clone()).or_insert_with(Zero::zero);
-				*claimed = claimed.saturating_add(*value);
-			}
-		}
-		let mut redeemed = BalanceOf::<T>::zero();
-		for (bank, amount) in per_bank {
-			T::Currency::transfer_on_hold(
-				&HoldReason::BankCollateral.into(),
-				&bank,
-				auditor,
-				amount,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Polite,
-			)
-			.map_err(|_| Error::<T>::HoldMismatch)?;
-			redeemed = redeemed.saturating_add(amount);
-		}
-		for ((batch, word), bits) in words {
-			SpentWords::<T>::insert(batch, word, bits);
-		}
-		for (batch, count) in spent {
-			Batches::<T>::mutate(batch, |maybe| {
-				if let Some(batch) = maybe {
-					batch.spent = batch.spent.saturating_add(count);
-				}
-			});
-		}
-		Ok(redeemed)
 	}
 
 	/// Pays `amount` to `merchant` from the auditor's free balance, topped up from its bond. If
@@ -307,9 +439,34 @@ impl<T: Config> Pallet<T> {
 		verdict.expires_by.map_or(receipts_closed, |at| at.max(receipts_closed))
 	}
 
-	/// Remembers a settled purchase until block `forget_after`.
-	pub(crate) fn record_settled(id: PurchaseId, forget_after: BlockNumberFor<T>) {
-		SettledPurchases::<T>::insert(id, forget_after);
-		SettledByExpiry::<T>::insert(forget_after, id, ());
+	/// The end of the [`SETTLED_EPOCH`] holding block `at`: the first block of the next epoch
+	/// (ids are kept until then, a little longer than asked, never shorter).
+	pub(crate) fn settled_epoch(at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		let at: u32 = at.saturated_into();
+		let epoch = at.div_ceil(SETTLED_EPOCH).saturating_mul(SETTLED_EPOCH);
+		epoch.into()
+	}
+
+	/// Remembers settled purchases until the block `epoch` (an epoch's end): one write per
+	/// id and one page of the index for all of them.
+	///
+	/// # Errors
+	/// `TooManyPurchases` if the ids do not fit one page (`MaxPurchasesPerCall`).
+	pub(crate) fn record_settled_page(
+		epoch: BlockNumberFor<T>,
+		ids: Vec<PurchaseId>,
+	) -> DispatchResult {
+		for id in &ids {
+			SettledPurchases::<T>::insert(id, epoch);
+		}
+		let page: BoundedVec<PurchaseId, T::MaxPurchasesPerCall> =
+			ids.try_into().map_err(|_| Error::<T>::TooManyPurchases)?;
+		let index = SettledPages::<T>::mutate(epoch, |pages| {
+			let index = *pages;
+			*pages = pages.saturating_add(1);
+			index
+		});
+		SettledByExpiry::<T>::insert(epoch, index, page);
+		Ok(())
 	}
 }

@@ -63,21 +63,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Recomputes `buyer`'s trust and next block size from a settled block, and adds the
-	/// block's risk to the buyer's and the auditor's totals.
+	/// block's risk to the buyer's total. `auditor_risk` is the auditor's total with this
+	/// block's risk, which the caller stores once per extrinsic.
 	pub(crate) fn update_trust(
 		auditor: T::AccountId,
 		buyer: T::AccountId,
 		summary: &TokenBlockSummary<BalanceOf<T>>,
+		auditor_risk: i128,
 	) {
 		let mut record = Self::buyer_trust(&auditor, &buyer);
 		let outcome =
 			record.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
 		let (profile, user_risk) = (record.state.profile, record.risk);
 		Trust::<T>::insert(&auditor, &buyer, record);
-		let auditor_risk = AuditorRisk::<T>::mutate(&auditor, |risk| {
-			*risk = risk.saturating_add(summary.risk);
-			*risk
-		});
 		Self::deposit_event(Event::TrustUpdated {
 			auditor,
 			buyer,

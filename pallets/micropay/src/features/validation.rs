@@ -50,34 +50,67 @@ pub type PurchaseVerdictOf<T> = PurchaseVerdict<
 	<T as Config>::MaxTokensPerPurchase,
 >;
 
-/// Storage reads of one validation, each read once.
-struct Reads<T: Config> {
+/// What the token blocks of one extrinsic see of each other: storage reads (each read once),
+/// the spent bits the earlier token blocks set, the collateral their accepted purchases
+/// claim, and the purchase ids they settled. A token block validated in a scope sees the
+/// state as if the earlier token blocks had been settled in extrinsics before it.
+pub struct Scope<T: Config> {
 	batches: BTreeMap<BatchId, Option<BatchOf<T>>>,
 	words: BTreeMap<(BatchId, u32), u128>,
 	held: BTreeMap<T::AccountId, BalanceOf<T>>,
+	/// Collateral claimed by accepted purchases so far, per bank.
+	claimed: BTreeMap<T::AccountId, BalanceOf<T>>,
+	/// Purchase ids accepted so far.
+	settled: BTreeSet<PurchaseId>,
 }
 
-impl<T: Config> Reads<T> {
-	fn new() -> Self {
-		Self { batches: BTreeMap::new(), words: BTreeMap::new(), held: BTreeMap::new() }
+impl<T: Config> Scope<T> {
+	/// An empty scope: the state as stored.
+	pub fn new() -> Self {
+		Self {
+			batches: BTreeMap::new(),
+			words: BTreeMap::new(),
+			held: BTreeMap::new(),
+			claimed: BTreeMap::new(),
+			settled: BTreeSet::new(),
+		}
 	}
 
 	fn batch(&mut self, id: BatchId) -> Option<BatchOf<T>> {
 		self.batches.entry(id).or_insert_with(|| Batches::<T>::get(id)).clone()
 	}
 
-	fn is_spent(&mut self, token: &TokenId) -> bool {
-		let word = *self
-			.words
+	fn word(&mut self, token: &TokenId) -> &mut u128 {
+		self.words
 			.entry((token.batch, token.word()))
-			.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()));
-		word & token.bit() != 0
+			.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()))
+	}
+
+	fn is_spent(&mut self, token: &TokenId) -> bool {
+		*self.word(token) & token.bit() != 0
+	}
+
+	/// Sets `token`'s spent bit; returns its word's bits.
+	pub(crate) fn mark_spent(&mut self, token: &TokenId) -> u128 {
+		let word = self.word(token);
+		*word |= token.bit();
+		*word
 	}
 
 	fn held_collateral(&mut self, bank: &T::AccountId) -> BalanceOf<T> {
 		*self.held.entry(bank.clone()).or_insert_with(|| {
 			T::Currency::balance_on_hold(&HoldReason::BankCollateral.into(), bank)
 		})
+	}
+
+	fn is_settled(&self, id: &PurchaseId) -> bool {
+		self.settled.contains(id) || SettledPurchases::<T>::contains_key(id)
+	}
+}
+
+impl<T: Config> Default for Scope<T> {
+	fn default() -> Self {
+		Self::new()
 	}
 }
 
@@ -107,18 +140,26 @@ impl<T: Config> Pallet<T> {
 		buyer: &T::AccountId,
 		purchases: &BlockPurchases<T>,
 	) -> Vec<PurchaseVerdictOf<T>> {
+		Self::validate_in(buyer, purchases, &mut Scope::new())
+	}
+
+	/// Checks every token of `purchases`, signed by `buyer`, against the state as `scope`
+	/// sees it; the ids and collateral its accepted purchases claim are added to `scope` (the
+	/// caller settles them, and marks their tokens spent).
+	pub(crate) fn validate_in(
+		buyer: &T::AccountId,
+		purchases: &BlockPurchases<T>,
+		scope: &mut Scope<T>,
+	) -> Vec<PurchaseVerdictOf<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut reads = Reads::<T>::new();
 		let mut seen_tokens = BTreeSet::<TokenId>::new();
 		let mut seen_ids = BTreeSet::<PurchaseId>::new();
-		// Collateral already claimed by accepted purchases of this block, per bank.
-		let mut claimed = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 
 		purchases
 			.iter()
 			.map(|BlockPurchase { purchase, prepaid }| {
 				let (payload, id) = Self::purchase_payload(buyer, purchase);
-				let whole = if SettledPurchases::<T>::contains_key(id) || !seen_ids.insert(id) {
+				let whole = if scope.is_settled(&id) || !seen_ids.insert(id) {
 					Some(InvalidReason::DoubleSold)
 				} else if !Self::buyer_signed(buyer, &payload, &purchase.signature) {
 					Some(InvalidReason::BadSignature)
@@ -141,7 +182,7 @@ impl<T: Config> Pallet<T> {
 				let mut live = false;
 				for token in purchase.tokens.iter() {
 					let first_use = seen_tokens.insert(*token);
-					let batch = reads.batch(token.batch);
+					let batch = scope.batch(token.batch);
 					if let Some(batch) = batch.as_ref().filter(|batch| token.index < batch.count) {
 						verdict.value = verdict.value.saturating_add(batch.value);
 						verdict.expires_by = Some(
@@ -155,15 +196,7 @@ impl<T: Config> Pallet<T> {
 						if !first_use {
 							return Some(InvalidReason::DoubleSpentInBlock);
 						}
-						Self::check_token(
-							token,
-							buyer,
-							now,
-							batch.as_ref(),
-							&mut reads,
-							&claimed,
-							&claims,
-						)
+						Self::check_token(token, buyer, now, batch.as_ref(), scope, &claims)
 					});
 					// Both vectors are bounded like `purchase.tokens`, so pushes cannot fail.
 					match (reason, batch) {
@@ -185,8 +218,9 @@ impl<T: Config> Pallet<T> {
 				verdict.accepted =
 					!double_sold && if verdict.prepaid { live } else { verdict.invalid.is_empty() };
 				if verdict.accepted {
+					scope.settled.insert(id);
 					for (bank, amount) in claims {
-						let total = claimed.entry(bank).or_insert_with(Zero::zero);
+						let total = scope.claimed.entry(bank).or_insert_with(Zero::zero);
 						*total = total.saturating_add(amount);
 					}
 				}
@@ -201,8 +235,7 @@ impl<T: Config> Pallet<T> {
 		buyer: &T::AccountId,
 		now: BlockNumberFor<T>,
 		batch: Option<&BatchOf<T>>,
-		reads: &mut Reads<T>,
-		claimed: &BTreeMap<T::AccountId, BalanceOf<T>>,
+		scope: &mut Scope<T>,
 		claims: &BTreeMap<T::AccountId, BalanceOf<T>>,
 	) -> Option<InvalidReason> {
 		let Some(batch) = batch.filter(|batch| token.index < batch.count) else {
@@ -214,16 +247,17 @@ impl<T: Config> Pallet<T> {
 		if batch.is_expired_at(&now) {
 			return Some(InvalidReason::Expired);
 		}
-		if reads.is_spent(token) {
+		if scope.is_spent(token) {
 			return Some(InvalidReason::DoubleSpentOnChain);
 		}
 		let zero = BalanceOf::<T>::zero();
-		let needed = claimed
+		let needed = scope
+			.claimed
 			.get(&batch.bank)
 			.unwrap_or(&zero)
 			.saturating_add(*claims.get(&batch.bank).unwrap_or(&zero))
 			.saturating_add(batch.value);
-		if reads.held_collateral(&batch.bank) < needed {
+		if scope.held_collateral(&batch.bank) < needed {
 			return Some(InvalidReason::CollateralMissing);
 		}
 		None

@@ -12,7 +12,11 @@
 //!    after `MAX_SENDS` sends it is re-formed with the current sequence number and `W`, so a
 //!    token block the chain refuses whole is never resent forever;
 //! 3. else if the open block reached the buyer's `W` or waited `DeskMaxBlockAge` blocks, it
-//!    becomes the in-flight block and is submitted as a signed `submit_block`.
+//!    becomes the in-flight block.
+//!
+//! The token blocks to send, of all buyers, then go out together: as few signed
+//! `submit_blocks` as `MaxBlocksPerCall` and `MaxPurchasesPerCall` allow, so the chain pays
+//! its per-extrinsic work once for many buyers.
 //!
 //! Then it releases the resolved promises from the auditor's exposure, collects the index
 //! keys of purchases the record forgot, and takes idle buyers off the list.
@@ -22,6 +26,7 @@
 
 use crate::{
 	crypto::AUDITOR_KEY_TYPE, pallet::*, AuditorStatus, BlockPurchase, InvalidReason, PurchaseId,
+	TokenBlock,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -92,11 +97,48 @@ impl<T: Config> Pallet<T> {
 		let buyers: Vec<T::AccountId> =
 			StorageValueRef::persistent(USERS_KEY).get().ok().flatten().unwrap_or_default();
 		let now: u32 = now.saturated_into();
+		let mut due = Vec::new();
 		for buyer in buyers {
 			if let Some(block) = Self::advance_desk(&auditor, &buyer, now) {
-				Self::send_block(&public, &buyer, block);
+				match Self::block_purchases(block.purchases) {
+					Some(purchases) => {
+						due.push(TokenBlock { buyer, seq: block.seq, purchases });
+					},
+					None => log::error!(
+						target: LOG_TARGET,
+						"block {} of {buyer:?} exceeds the runtime's bounds",
+						block.seq
+					),
+				}
 			}
 		}
+		for call in Self::into_calls(due) {
+			Self::send_blocks(&public, call);
+		}
+	}
+
+	/// `blocks` in as few `submit_blocks` as the runtime's bounds allow, in order.
+	pub(crate) fn into_calls(blocks: Vec<TokenBlockOf<T>>) -> Vec<TokenBlocksOf<T>> {
+		let mut calls = Vec::new();
+		let mut call = TokenBlocksOf::<T>::new();
+		let mut purchases = 0u32;
+		for block in blocks {
+			let more = block.purchases.len() as u32;
+			let full = call.len() as u32 >= T::MaxBlocksPerCall::get()
+				|| purchases.saturating_add(more) > T::MaxPurchasesPerCall::get();
+			if full && !call.is_empty() {
+				calls.push(core::mem::take(&mut call));
+				purchases = 0;
+			}
+			purchases = purchases.saturating_add(more);
+			// Cannot fail: the call was emptied when full, and the runtime checks that a
+			// full token block fits one call.
+			let _ = call.try_push(block);
+		}
+		if !call.is_empty() {
+			calls.push(call);
+		}
+		calls
 	}
 
 	/// The keystore's auditor key that [`Self::desk_auditor`] chooses, with its account.
@@ -238,34 +280,20 @@ impl<T: Config> Pallet<T> {
 		Resolution::Rejected(reason)
 	}
 
-	/// Sends `block` of `buyer` as a signed `submit_block` from the auditor key `public`.
-	fn send_block(
-		public: &T::Public,
-		buyer: &T::AccountId,
-		block: InFlight<T::AccountId, T::BuyerSignature>,
-	) {
-		let Some(purchases) = Self::block_purchases(block.purchases) else {
-			log::error!(target: LOG_TARGET, "block {} of {buyer:?} exceeds the runtime's bounds", block.seq);
-			return;
-		};
+	/// Sends `blocks` as one signed `submit_blocks` from the auditor key `public`.
+	fn send_blocks(public: &T::Public, blocks: TokenBlocksOf<T>) {
 		let signer =
 			Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public.clone()]);
-		let sent = signer.send_signed_transaction(|_| Call::submit_block {
-			buyer: buyer.clone(),
-			seq: block.seq,
-			purchases: purchases.clone(),
-		});
+		let count = blocks.len();
+		let sent =
+			signer.send_signed_transaction(|_| Call::submit_blocks { blocks: blocks.clone() });
 		match sent {
-			Some((_, Ok(()))) => log::info!(
-				target: LOG_TARGET,
-				"submitted block {} of {buyer:?} (send {})",
-				block.seq,
-				block.sends
-			),
+			Some((_, Ok(()))) => {
+				log::info!(target: LOG_TARGET, "submitted {count} token block(s) in one extrinsic")
+			},
 			Some((_, Err(()))) => log::warn!(
 				target: LOG_TARGET,
-				"the pool refused block {} of {buyer:?}; it will be sent again or re-formed",
-				block.seq
+				"the pool refused {count} token block(s); they will be sent again or re-formed"
 			),
 			None => log::error!(target: LOG_TARGET, "no {AUDITOR_KEY_TYPE:?} key can sign"),
 		}

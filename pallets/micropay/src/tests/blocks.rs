@@ -244,7 +244,7 @@ fn a_replayed_purchase_is_double_sold() {
 		let original = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false);
 		assert_ok!(submit(0, vec![original.clone()]));
 		let id = purchase_id_of(&original);
-		assert_eq!(SettledPurchases::<Test>::get(id), Some(100));
+		assert_eq!(SettledPurchases::<Test>::get(id), Some(Micropay::settled_epoch(100)));
 		let paid = free(&merchant());
 		assert_ok!(submit(1, vec![original]));
 		assert_eq!(
@@ -496,14 +496,19 @@ fn settled_ids_are_forgotten_once_their_tokens_expired() {
 		let p = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false);
 		assert_ok!(submit(0, vec![p.clone()]));
 		let id = purchase_id_of(&p);
-		// Kept while its tokens live, and while a receipt for it could still be claimed.
+		// Kept while its tokens live, and while a receipt for it could still be claimed, to the
+		// end of that epoch.
 		let receipts_closed =
 			1 + u64::from(settle_horizon(&Micropay::desk_limits())) + CLAIM_WINDOW;
-		run_to_block(receipts_closed);
+		let kept_until = Micropay::settled_epoch(receipts_closed);
+		assert!(kept_until >= receipts_closed);
+		assert_eq!(SettledPurchases::<Test>::get(id), Some(kept_until));
+		run_to_block(kept_until);
 		assert!(SettledPurchases::<Test>::contains_key(id));
-		run_to_block(receipts_closed + 2);
+		run_to_block(kept_until + 2);
 		assert!(!SettledPurchases::<Test>::contains_key(id));
 		assert_eq!(crate::SettledByExpiry::<Test>::iter().count(), 0);
+		assert_eq!(crate::SettledPages::<Test>::iter().count(), 0);
 	});
 }
 
@@ -608,7 +613,7 @@ fn a_block_pays_each_merchant_once_and_redeems_from_each_bank_once() {
 }
 
 #[test]
-fn block_shape_counts_purchases_tokens_and_distinct_words() {
+fn call_shape_counts_purchases_tokens_distinct_words_batches_and_merchants() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 300, 1, 100);
 		let other = issue(&buyer(), 2, 1, 100);
@@ -621,7 +626,11 @@ fn block_shape_counts_purchases_tokens_and_distinct_words() {
 		]
 		.try_into()
 		.unwrap();
-		let shape = Micropay::block_shape(&block);
-		assert_eq!((shape.purchases, shape.tokens, shape.words), (2, 6, 4));
+		let shape = Micropay::call_shape([&block, &block]);
+		assert_eq!(
+			(shape.blocks, shape.purchases, shape.tokens, shape.words, shape.banks),
+			(2, 4, 12, 4, 2)
+		);
+		assert_eq!((shape.merchants, shape.invalid), (1, 12));
 	});
 }

@@ -55,17 +55,40 @@ fn setup() -> Vec<Vec<u8>> {
 		],
 		vec![purchase_at(&buyer_pair(), &merchant(), vec![crate::TokenId::new(77, 3)], true, 6)],
 	];
-	blocks
-		.into_iter()
+	let mut seeds: Vec<Vec<u8>> = blocks
+		.iter()
 		.map(|purchases| {
 			Call::<Test>::submit_block {
 				buyer: buyer(),
 				seq: 1,
-				purchases: purchases.try_into().expect("within the mock's bounds"),
+				purchases: purchases.clone().try_into().expect("within the mock's bounds"),
 			}
 			.encode()
 		})
-		.collect()
+		.collect();
+	// Several token blocks in one extrinsic: consecutive ones of the buyer, and another
+	// buyer's after them.
+	let other_buyer_block =
+		vec![purchase_at(&other_buyer_pair(), &merchant(), tokens(other, 2, 2), false, 7)];
+	for pair in blocks.windows(2) {
+		let token_block =
+			|buyer: AccountId, seq: u32, purchases: &Vec<TestPurchase>| crate::TokenBlock {
+				buyer,
+				seq,
+				purchases: purchases.clone().try_into().expect("within the mock's bounds"),
+			};
+		let call = Call::<Test>::submit_blocks {
+			blocks: vec![
+				token_block(buyer(), 1, &pair[0]),
+				token_block(buyer(), 2, &pair[1]),
+				token_block(account_of(&other_buyer_pair()), 0, &other_buyer_block),
+			]
+			.try_into()
+			.expect("within the mock's bounds"),
+		};
+		seeds.push(call.encode());
+	}
+	seeds
 }
 
 /// One input: random bytes, or a mutated seed.
@@ -108,7 +131,7 @@ fn run_one(bytes: &[u8], origin: RuntimeOrigin, issuance: Balance, stats: &mut F
 		return;
 	};
 	stats.decoded += 1;
-	let settles = matches!(call, Call::submit_block { .. });
+	let settles = matches!(call, Call::submit_block { .. } | Call::submit_blocks { .. });
 	with_transaction(|| -> TransactionOutcome<Result<(), DispatchError>> {
 		let result = RuntimeCall::Micropay(call).dispatch(origin);
 		if result.is_ok() {

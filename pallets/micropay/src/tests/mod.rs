@@ -3,6 +3,7 @@
 
 mod attacks;
 mod blocks;
+mod bulk;
 mod fuzz;
 mod issuance;
 mod registry;

@@ -1,0 +1,86 @@
+//! The weight of an extrinsic of token blocks, composed from benchmarks that each vary one
+//! component with every other at its minimum (`benchmarking.rs`): the slope of a component is
+//! then what one more of it costs at the shapes people use, not a difference lost in the
+//! noise of blocks already at their maximum.
+//!
+//! Each benchmark's smallest case already holds one of everything (one token block with one
+//! purchase of one token in one word, one merchant, one bank), so the weight is the token
+//! blocks benchmark at `b`, plus each other component's slope times what the call has beyond
+//! what `b` token blocks of that smallest shape hold:
+//!
+//! ```text
+//! weight = max(profiled(b), new_buyers(b))     b token blocks (exp/ln profiles, or deposits)
+//!        + purchases′ · (p − b)                each further purchase (its signature, its id)
+//!        + tokens′ · (t − p)                   each further token
+//!        + words′ · (w − b)                    each further word (and its batch)
+//!        + (merchants′ − purchases′) · (m − 1) each further merchant paid (bond top-up)
+//!        + (banks′ − words′) · (k − 1)         each further bank paid
+//!        + invalid′ · i                        each invalid token (its checks and its event)
+//! ```
+//!
+//! Before dispatch every batch counts as its own bank and every token as invalid; the
+//! extrinsic is refunded to the banks it paid and the tokens it found invalid. The overlaps
+//! (a further word's token is also a further token; the merchants' and banks' benchmarks add
+//! a purchase and a word) are counted twice, so the weight errs high, by a token's cost.
+
+use crate::{
+	features::settlement::{CallOutcome, CallShape},
+	pallet::*,
+	WeightInfo,
+};
+use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
+
+/// What one more of a component adds: `f(1) − f(0)` of a linear weight function.
+fn slope(f: fn(u32) -> Weight) -> Weight {
+	f(1).saturating_sub(f(0))
+}
+
+impl<T: Config> Pallet<T> {
+	/// The weight charged before dispatch for an extrinsic of `shape`.
+	pub fn token_blocks_weight(shape: &CallShape) -> Weight {
+		Self::weigh(shape, shape.banks, shape.invalid)
+	}
+
+	/// The weight of an extrinsic of `shape` that paid `banks` banks and found `invalid`
+	/// invalid tokens.
+	pub fn weigh(shape: &CallShape, banks: u32, invalid: u32) -> Weight {
+		let b = shape.blocks.max(1);
+		let beyond = |count: u32, floor: u32| u64::from(count.saturating_sub(floor));
+		let purchases = slope(T::WeightInfo::submit_block_purchases);
+		let words = slope(T::WeightInfo::submit_block_words);
+		T::WeightInfo::submit_blocks_profiled(b)
+			.max(T::WeightInfo::submit_blocks_new_buyers(b))
+			.saturating_add(purchases.saturating_mul(beyond(shape.purchases, b)))
+			.saturating_add(
+				slope(T::WeightInfo::submit_block_tokens)
+					.saturating_mul(beyond(shape.tokens, shape.purchases)),
+			)
+			.saturating_add(words.saturating_mul(beyond(shape.words, b)))
+			.saturating_add(
+				slope(T::WeightInfo::submit_block_merchants)
+					.saturating_sub(purchases)
+					.saturating_mul(beyond(shape.merchants, 1)),
+			)
+			.saturating_add(
+				slope(T::WeightInfo::submit_block_banks)
+					.saturating_sub(words)
+					.saturating_mul(beyond(banks, 1)),
+			)
+			.saturating_add(
+				slope(T::WeightInfo::submit_block_invalid).saturating_mul(u64::from(invalid)),
+			)
+	}
+
+	/// The weight actually used and who pays: only extrinsics whose token blocks were all
+	/// settled and clean ride free; junk is paid for by the auditor that sent it.
+	pub(crate) fn token_blocks_post_info(
+		shape: CallShape,
+		outcome: &CallOutcome,
+	) -> PostDispatchInfo {
+		let pays = if outcome.invalid == 0 && outcome.refused == 0 { Pays::No } else { Pays::Yes };
+		PostDispatchInfo {
+			actual_weight: Some(Self::weigh(&shape, outcome.banks, outcome.invalid)),
+			pays_fee: pays,
+		}
+	}
+}
