@@ -298,7 +298,7 @@ mod benchmarks {
 		let last = blocks.last().map(|block| block.buyer.clone());
 		let blocks = call_of::<T>(blocks)?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &last.ok_or(BenchmarkError::Stop("no block"))?, 1);
 		Ok(())
 	}
@@ -312,7 +312,7 @@ mod benchmarks {
 		let last = blocks.last().map(|block| block.buyer.clone());
 		let blocks = call_of::<T>(blocks)?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &last.ok_or(BenchmarkError::Stop("no block"))?, 1);
 		Ok(())
 	}
@@ -340,7 +340,7 @@ mod benchmarks {
 			.collect::<Result<Vec<_>, _>>()?;
 		let blocks = call_of::<T>(alloc::vec![token_block::<T>(buyer.clone(), purchases)?])?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &buyer, p);
 		Ok(())
 	}
@@ -388,7 +388,7 @@ mod benchmarks {
 		let blocks = call_of::<T>(alloc::vec![token_block::<T>(buyer.clone(), purchases)?])?;
 		let bond = Auditors::<T>::get(&auditor).map(|info| info.bond);
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &buyer, 0);
 		assert!(Auditors::<T>::get(&auditor).map(|info| info.bond) < bond, "the bond paid");
 		Ok(())
@@ -406,7 +406,7 @@ mod benchmarks {
 		let blocks =
 			one_purchase::<T>(&auditor, (0..t).map(|index| TokenId::new(batch, index)).collect())?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &buyer, t);
 		Ok(())
 	}
@@ -425,7 +425,7 @@ mod benchmarks {
 			.collect::<Result<Vec<_>, _>>()?;
 		let blocks = one_purchase::<T>(&auditor, tokens)?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		assert_settled::<T>(&auditor, &buyer, w);
 		Ok(())
 	}
@@ -445,7 +445,7 @@ mod benchmarks {
 			.collect::<Result<Vec<_>, _>>()?;
 		let blocks = one_purchase::<T>(&auditor, tokens)?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, k);
 		assert_settled::<T>(&auditor, &buyer, k);
 		Ok(())
 	}
@@ -465,7 +465,7 @@ mod benchmarks {
 		let blocks =
 			one_purchase::<T>(&auditor, (0..i).map(|index| TokenId::new(batch, index)).collect())?;
 		#[extrinsic_call]
-		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks);
+		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
 		let summary = LastTokenBlock::<T>::get(&auditor, &buyer);
 		assert_eq!(summary.map(|summary| (summary.valid, summary.invalid.total())), Some((0, i)));
 		Ok(())

@@ -663,6 +663,9 @@ pub mod pallet {
 		TooManyPurchases,
 		/// A `submit_blocks` must carry at least one token block.
 		NoTokenBlocks,
+		/// The token blocks redeem tokens of more distinct banks than the call's `banks`
+		/// witness: nothing was kept. Declare at least the number of distinct banks.
+		TooManyBanks,
 	}
 
 	#[pallet::hooks]
@@ -859,7 +862,7 @@ pub mod pallet {
 			let auditor = ensure_signed(origin)?;
 			let shape = Self::call_shape([&purchases]);
 			let outcome =
-				Self::do_submit_blocks(auditor, alloc::vec![(buyer, seq, purchases)], true)?;
+				Self::do_submit_blocks(auditor, alloc::vec![(buyer, seq, purchases)], true, None)?;
 			Ok(Self::token_blocks_post_info(shape, &outcome))
 		}
 
@@ -955,29 +958,34 @@ pub mod pallet {
 		///   valid and no token block is refused; otherwise the auditor pays the fee.
 		/// - `blocks`: at most `MaxBlocksPerCall` token blocks (buyer, sequence number,
 		///   purchases), `MaxPurchasesPerCall` purchases in all.
+		/// - `banks`: a witness: at least the number of distinct banks whose tokens the call
+		///   redeems (the auditor's worker counts them from the tokens' batches). It is charged
+		///   for before dispatch, so a call need not be charged every batch as its own bank.
 		///
-		/// Weighed by token blocks, purchases, tokens, distinct words, merchants and batches
-		/// (each batch charged as its own bank, and each token as invalid, before dispatch;
-		/// refunded to the banks paid and the tokens found invalid).
+		/// Weighed by token blocks, purchases, tokens, distinct words, merchants and banks
+		/// (each token charged as invalid before dispatch, refunded to the tokens found
+		/// invalid and the banks paid).
 		///
 		/// Fails whole, changing nothing, with `NotAuditor`, `NoTokenBlocks`,
-		/// `TooManyPurchases`, `AuditorCannotPay` or `HoldMismatch`.
+		/// `TooManyPurchases`, `TooManyBanks` (more banks than the witness), `AuditorCannotPay`
+		/// or `HoldMismatch`.
 		///
 		/// Emits per token block what `submit_block` emits, or `TokenBlockRefused`.
 		#[pallet::call_index(12)]
 		#[pallet::weight(Pallet::<T>::token_blocks_weight(
-			&Pallet::<T>::call_shape(blocks.iter().map(|block| &block.purchases))
+			&Pallet::<T>::call_shape(blocks.iter().map(|block| &block.purchases)).with_banks(*banks)
 		))]
 		pub fn submit_blocks(
 			origin: OriginFor<T>,
 			blocks: TokenBlocksOf<T>,
+			banks: u32,
 		) -> DispatchResultWithPostInfo {
 			let auditor = ensure_signed(origin)?;
 			ensure!(!blocks.is_empty(), Error::<T>::NoTokenBlocks);
 			let shape = Self::call_shape(blocks.iter().map(|block| &block.purchases));
 			let blocks =
 				blocks.into_iter().map(|block| (block.buyer, block.seq, block.purchases)).collect();
-			let outcome = Self::do_submit_blocks(auditor, blocks, false)?;
+			let outcome = Self::do_submit_blocks(auditor, blocks, false, Some(banks))?;
 			Ok(Self::token_blocks_post_info(shape, &outcome))
 		}
 	}

@@ -94,6 +94,14 @@ pub struct CallOutcome {
 	pub banks: u32,
 }
 
+impl CallShape {
+	/// This shape with at most `banks` banks (a `submit_blocks` witness).
+	pub fn with_banks(mut self, banks: u32) -> Self {
+		self.banks = self.banks.min(banks);
+		self
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// The [`CallShape`] of `blocks`, before dispatch (every token counted as possibly invalid,
 	/// every batch as possibly its own bank).
@@ -123,16 +131,18 @@ impl<T: Config> Pallet<T> {
 
 	/// Validates and settles `blocks`, all submitted by `auditor`. With `strict`, a refused
 	/// token block fails the extrinsic with its error (`submit_block`); otherwise it is
-	/// skipped with `TokenBlockRefused` (`submit_blocks`).
+	/// skipped with `TokenBlockRefused` (`submit_blocks`). `max_banks` is the call's witness
+	/// of the distinct banks it redeems from, checked before any bank is paid.
 	///
 	/// # Errors
 	/// `NotAuditor`; `TooManyPurchases`; with `strict`, a token block's own error (see
-	/// [`Self::settle_token_block`]); `AuditorCannotPay` or `HoldMismatch` when settling. On
-	/// error nothing is kept.
+	/// [`Self::settle_token_block`]); `TooManyBanks`; `AuditorCannotPay` or `HoldMismatch`
+	/// when settling. On error nothing is kept.
 	pub(crate) fn do_submit_blocks(
 		auditor: T::AccountId,
 		blocks: Vec<(T::AccountId, u32, BlockPurchases<T>)>,
 		strict: bool,
+		max_banks: Option<u32>,
 	) -> Result<CallOutcome, DispatchError> {
 		let mut info = Self::auditor(&auditor)?;
 		let purchases = blocks
@@ -172,6 +182,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		outcome.banks = ledger.redemptions.len() as u32;
+		ensure!(max_banks.is_none_or(|max| outcome.banks <= max), Error::<T>::TooManyBanks);
 		Self::settle_ledger(&auditor, &mut info, ledger)?;
 		if info.bond != bond_before {
 			Auditors::<T>::insert(&auditor, info);

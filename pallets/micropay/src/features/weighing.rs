@@ -15,13 +15,14 @@
 //!        + words′ · (w − b)                    each further word (and its batch)
 //!        + (merchants′ − purchases′) · (m − 1) each further merchant paid (bond top-up)
 //!        + (banks′ − words′) · (k − 1)         each further bank paid
-//!        + invalid′ · i                        each invalid token (its checks and its event)
+//!        + (invalid′ − tokens′)⁺ · i           what an invalid token costs beyond a valid one
 //! ```
 //!
-//! Before dispatch every batch counts as its own bank and every token as invalid; the
-//! extrinsic is refunded to the banks it paid and the tokens it found invalid. The overlaps
-//! (a further word's token is also a further token; the merchants' and banks' benchmarks add
-//! a purchase and a word) are counted twice, so the weight errs high, by a token's cost.
+//! Before dispatch every token counts as invalid and the banks are the call's witness (or,
+//! for `submit_block`, every batch); the extrinsic is refunded to the tokens it found invalid
+//! and the banks it paid. The overlaps (a further word's token is also a further token; the
+//! merchants' and banks' benchmarks add a purchase and a word) are counted twice, so the
+//! weight errs high, by a token's cost.
 
 use crate::{
 	features::settlement::{CallOutcome, CallShape},
@@ -47,14 +48,12 @@ impl<T: Config> Pallet<T> {
 		let b = shape.blocks.max(1);
 		let beyond = |count: u32, floor: u32| u64::from(count.saturating_sub(floor));
 		let purchases = slope(T::WeightInfo::submit_block_purchases);
+		let tokens = slope(T::WeightInfo::submit_block_tokens);
 		let words = slope(T::WeightInfo::submit_block_words);
 		T::WeightInfo::submit_blocks_profiled(b)
 			.max(T::WeightInfo::submit_blocks_new_buyers(b))
 			.saturating_add(purchases.saturating_mul(beyond(shape.purchases, b)))
-			.saturating_add(
-				slope(T::WeightInfo::submit_block_tokens)
-					.saturating_mul(beyond(shape.tokens, shape.purchases)),
-			)
+			.saturating_add(tokens.saturating_mul(beyond(shape.tokens, shape.purchases)))
 			.saturating_add(words.saturating_mul(beyond(shape.words, b)))
 			.saturating_add(
 				slope(T::WeightInfo::submit_block_merchants)
@@ -67,7 +66,9 @@ impl<T: Config> Pallet<T> {
 					.saturating_mul(beyond(banks, 1)),
 			)
 			.saturating_add(
-				slope(T::WeightInfo::submit_block_invalid).saturating_mul(u64::from(invalid)),
+				slope(T::WeightInfo::submit_block_invalid)
+					.saturating_sub(tokens)
+					.saturating_mul(u64::from(invalid)),
 			)
 	}
 

@@ -280,13 +280,29 @@ impl<T: Config> Pallet<T> {
 		Resolution::Rejected(reason)
 	}
 
+	/// The distinct banks of the tokens of `blocks` (the `submit_blocks` witness); a token of
+	/// an unknown batch redeems nothing.
+	pub(crate) fn banks_of(blocks: &TokenBlocksOf<T>) -> u32 {
+		let batches = blocks
+			.iter()
+			.flat_map(|block| block.purchases.iter())
+			.flat_map(|entry| entry.purchase.tokens.iter().map(|token| token.batch))
+			.collect::<alloc::collections::BTreeSet<_>>();
+		batches
+			.into_iter()
+			.filter_map(|batch| Batches::<T>::get(batch).map(|batch| batch.bank))
+			.collect::<alloc::collections::BTreeSet<_>>()
+			.len() as u32
+	}
+
 	/// Sends `blocks` as one signed `submit_blocks` from the auditor key `public`.
 	fn send_blocks(public: &T::Public, blocks: TokenBlocksOf<T>) {
 		let signer =
 			Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public.clone()]);
 		let count = blocks.len();
-		let sent =
-			signer.send_signed_transaction(|_| Call::submit_blocks { blocks: blocks.clone() });
+		let banks = Self::banks_of(&blocks);
+		let sent = signer
+			.send_signed_transaction(|_| Call::submit_blocks { blocks: blocks.clone(), banks });
 		match sent {
 			Some((_, Ok(()))) => {
 				log::info!(target: LOG_TARGET, "submitted {count} token block(s) in one extrinsic")

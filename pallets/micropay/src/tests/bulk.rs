@@ -25,10 +25,16 @@ fn token_block(user: &AccountId, seq: u32, purchases: Vec<TestPurchase>) -> Toke
 	}
 }
 
+/// Submits `blocks` in one `submit_blocks`; their tokens are all of the genesis bank.
 fn submit_many(blocks: Vec<TokenBlockOf<Test>>) -> DispatchResultWithPostInfo {
+	submit_many_of(blocks, 1)
+}
+
+fn submit_many_of(blocks: Vec<TokenBlockOf<Test>>, banks: u32) -> DispatchResultWithPostInfo {
 	Micropay::submit_blocks(
 		RuntimeOrigin::signed(auditor()),
 		blocks.try_into().expect("tests stay within MaxBlocksPerCall"),
+		banks,
 	)
 }
 
@@ -250,5 +256,38 @@ fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 		assert!(Micropay::token_blocks_weight(&bigger).all_gte(charged));
 		let post = submit(0, block.into_inner()).expect("settles");
 		assert_eq!(post.actual_weight, Some(used));
+	});
+}
+
+#[test]
+fn a_call_redeeming_more_banks_than_its_witness_changes_nothing() {
+	build_and_execute(|| {
+		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+		let second_bank = account("//SecondBank");
+		assert_ok!(<Balances as Mutate<_>>::transfer(
+			&bank(),
+			&second_bank,
+			10_000,
+			Preservation::Preserve
+		));
+		assert_ok!(Micropay::register_bank(RuntimeOrigin::root(), second_bank.clone()));
+		let mine = issue(&buyer(), 2, V, 100);
+		let other = crate::NextBatchId::<Test>::get();
+		assert_ok!(Micropay::issue_tokens(RuntimeOrigin::signed(second_bank), buyer(), 2, V, 100));
+		let block = || {
+			vec![token_block(
+				&buyer(),
+				0,
+				vec![
+					purchase_at(&buyer_pair(), &merchant(), tokens(mine, 0, 2), false, 1),
+					purchase_at(&buyer_pair(), &merchant(), tokens(other, 0, 2), false, 2),
+				],
+			)]
+		};
+		assert_noop!(submit_many_of(block(), 1), Error::<Test>::TooManyBanks);
+		let post = submit_many_of(block(), 2).expect("two banks declared");
+		let shape = Micropay::call_shape(block().iter().map(|block| &block.purchases));
+		assert_eq!(post.actual_weight, Some(Micropay::weigh(&shape, 2, 0)));
+		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
 	});
 }

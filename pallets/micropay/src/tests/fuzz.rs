@@ -85,6 +85,7 @@ fn setup() -> Vec<Vec<u8>> {
 			]
 			.try_into()
 			.expect("within the mock's bounds"),
+			banks: 1,
 		};
 		seeds.push(call.encode());
 	}

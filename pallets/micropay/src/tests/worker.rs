@@ -57,9 +57,11 @@ fn run_worker_at(block: u64) {
 
 /// The token blocks a transaction of the worker carries.
 fn token_blocks(tx: &MockExtrinsic) -> Vec<crate::TokenBlockOf<Test>> {
-	let RuntimeCall::Micropay(Call::submit_blocks { blocks }) = tx.function.clone() else {
+	let RuntimeCall::Micropay(Call::submit_blocks { blocks, banks }) = tx.function.clone() else {
 		panic!("the worker submits token blocks with submit_blocks")
 	};
+	// The tests' tokens are all of the genesis bank: the witness counts it once.
+	assert_eq!(banks, 1, "the worker declares the banks its tokens redeem");
 	blocks.into_inner()
 }
 

@@ -1,0 +1,226 @@
+// The real path under load: buyers' purchases go to the auditor's front desk
+// (`micropay_submitPurchase`) at a fixed offered rate (open loop), the desk answers each at
+// once, and the node's offchain worker forms and submits the token blocks (`submit_blocks`).
+// Nothing is submitted by this script but the purchases.
+//
+// It reports, over the measured window (after a warm-up):
+// - the desk: purchases/s answered, latency at the client from each request's scheduled time
+//   (so queueing behind a slow desk counts), p50/p99, and the share held (`wait`);
+// - the chain: validated tokens/s in blocks included and in blocks finalized, purchases/s
+//   settled, failed extrinsics, the weight the token-block extrinsics used per chain block,
+//   and the node's real time to author each block (from its log) beside that weight.
+import { u8aToHex } from '@polkadot/util';
+import { readFileSync } from 'node:fs';
+import { deskRequest, sendToDesk } from '../lib/desk.mjs';
+import { sendAndWaitInBlock } from '../lib/devnode.mjs';
+
+export const TOKENS_PER_PURCHASE = 10;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+
+/** Sends `txs` (built by `make(nonce)`) from `signer` with consecutive nonces, `chunk` at a time. */
+async function sendAll(api, signer, count, make, { chunk = 250, onEvents = () => {} } = {}) {
+  let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  for (let i = 0; i < count; i += chunk) {
+    const pending = [];
+    for (let j = i; j < Math.min(count, i + chunk); j += 1) {
+      pending.push(sendAndWaitInBlock(api, make(j), signer, { nonce: nonce++ }).then(({ events }) => onEvents(j, events)));
+    }
+    await Promise.all(pending);
+  }
+}
+
+/** Issues each buyer one batch of `tokensEach` tokens (Bob is the dev bank). */
+async function issueBatches(api, bank, buyers, tokensEach, value) {
+  const expiresAt = (await api.rpc.chain.getHeader()).number.toNumber() + 20_000;
+  const batches = new Array(buyers.length);
+  await sendAll(api, bank, buyers.length, (i) => api.tx.micropay.issueTokens(buyers[i].address, tokensEach, value, expiresAt), {
+    onEvents: (i, events) => {
+      const issued = events.find(({ event }) => event.method === 'TokensIssued');
+      if (!issued) throw new Error(`no batch issued to buyer ${i}`);
+      batches[i] = issued.event.data.batch.toNumber();
+    },
+  });
+  return batches;
+}
+
+/** Chain-side records, one per imported block, and the finalized head. */
+function watchChain(api) {
+  const blocks = new Map();
+  let finalized = 0;
+  const pending = [];
+  const subscriptions = [
+    api.rpc.chain.subscribeNewHeads((header) => {
+      pending.push(
+        (async () => {
+          const at = await api.at(header.hash);
+          const [block, events, timestamp, weight] = await Promise.all([
+            api.rpc.chain.getBlock(header.hash),
+            at.query.system.events(),
+            at.query.timestamp.now(),
+            at.query.system.blockWeight(),
+          ]);
+          const record = {
+            number: header.number.toNumber(),
+            timestamp: timestamp.toNumber(),
+            tokens: 0,
+            tokenBlocks: 0,
+            purchases: 0,
+            failed: 0,
+            calls: 0,
+            callWeight: 0n,
+            normalWeight: weight.normal.refTime.toBigInt(),
+          };
+          const extrinsics = block.block.extrinsics;
+          for (const { event, phase } of events) {
+            if (event.section === 'micropay' && event.method === 'TokenBlockValidated') {
+              record.tokens += event.data.summary.valid.toNumber();
+              record.tokenBlocks += 1;
+            }
+            if (event.section === 'micropay' && event.method === 'PurchaseSettled') record.purchases += 1;
+            if (event.section === 'system' && event.method === 'ExtrinsicFailed') record.failed += 1;
+            if (event.section === 'system' && event.method === 'ExtrinsicSuccess' && phase.isApplyExtrinsic) {
+              const { method } = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
+              if (method === 'submitBlocks') {
+                record.calls += 1;
+                record.callWeight += event.data.dispatchInfo.weight.refTime.toBigInt();
+              }
+            }
+          }
+          blocks.set(record.number, record);
+        })().catch((error) => console.error(`block #${header.number}: ${error.message}`)),
+      );
+    }),
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      finalized = Math.max(finalized, header.number.toNumber());
+    }),
+  ];
+  return {
+    blocks,
+    finalized: () => finalized,
+    async stop() {
+      for (const unsubscribe of await Promise.all(subscriptions)) unsubscribe();
+      await Promise.all(pending);
+    },
+  };
+}
+
+/** Authoring time of each block the node proposed, from its log (`Prepared block for proposing at N (T ms)`). */
+export function authoringTimes(logFile) {
+  const times = new Map();
+  const pattern = /Prepared block for proposing at (\d+) \((\d+) ms\)/g;
+  for (const match of readFileSync(logFile, 'utf8').matchAll(pattern)) times.set(Number(match[1]), Number(match[2]));
+  return times;
+}
+
+/**
+ * Runs the load: `buyers` buyers paying `merchants` merchants 10-token purchases at `rate`
+ * purchases/s offered for `warmup + seconds` seconds, `inFlight` requests at most in flight.
+ */
+export async function flowLoad(node, keyring, options) {
+  const { buyers: buyerCount = 1_000, merchants: merchantCount = 100, rate = 1_000, seconds = 60, warmup = 10, inFlight = 4 } = options;
+  const log = options.log ?? console.log;
+  const { api } = node;
+  const bob = keyring.addFromUri('//Bob');
+  const value = 10n ** 10n;
+  const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//Flow/${i}`));
+  const merchants = Array.from({ length: merchantCount }, (_, j) => keyring.addFromUri(`//FlowMerchant/${j}`).address);
+  const total = Math.ceil(rate * (warmup + seconds));
+  const perBuyer = Math.ceil(total / buyerCount);
+
+  log(`flow: issuing ${buyerCount} batches of ${perBuyer * TOKENS_PER_PURCHASE} tokens`);
+  const batches = await issueBatches(api, bob, buyers, perBuyer * TOKENS_PER_PURCHASE, value);
+
+  const signing = Date.now();
+  const requests = [];
+  for (let r = 0; r < total; r += 1) {
+    const i = r % buyerCount;
+    const k = Math.floor(r / buyerCount);
+    requests.push(
+      deskRequest(api, buyers[i], {
+        merchant: merchants[r % merchantCount],
+        item: u8aToHex(new Uint8Array(32).fill(k % 256)),
+        createdAt: k,
+        tokens: Array.from({ length: TOKENS_PER_PURCHASE }, (_, t) => ({ batch: batches[i], index: k * TOKENS_PER_PURCHASE + t })),
+      }).request,
+    );
+  }
+  log(`flow: ${total} purchases signed in ${((Date.now() - signing) / 1000).toFixed(1)} s; offering ${rate}/s, ${inFlight} in flight`);
+
+  const chain = watchChain(api);
+  const answers = [];
+  let next = 0;
+  const t0 = performance.now() + 500;
+  const slot = async () => {
+    for (;;) {
+      const r = next++;
+      if (r >= total) return;
+      const scheduled = t0 + (1000 * r) / rate;
+      const wait = scheduled - performance.now();
+      if (wait > 0) await sleep(wait);
+      let decision;
+      try {
+        decision = (await sendToDesk(node, requests[r])).decision;
+      } catch (error) {
+        decision = `error: ${error.message}`;
+      }
+      answers.push({ r, scheduled, latency: performance.now() - scheduled, decision });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, slot));
+  const sentFor = (performance.now() - t0) / 1000;
+  const sendEnd = Date.now();
+  const windowStart = sendEnd - (performance.now() - (t0 + warmup * 1000));
+  log(`flow: ${total} purchases answered in ${sentFor.toFixed(1)} s (offered ${warmup + seconds} s)`);
+
+  const accepted = answers.filter((a) => a.decision === 'deliver' || a.decision === 'wait').length;
+  // Let the worker settle what the desk accepted (a token block waits at most DeskMaxBlockAge).
+  const drainDeadline = Date.now() + 180_000;
+  const settled = () => [...chain.blocks.values()].reduce((sum, b) => sum + b.purchases, 0);
+  while (settled() < accepted && Date.now() < drainDeadline) await sleep(2_000);
+  const lastNumber = Math.max(...chain.blocks.keys());
+  const finalDeadline = Date.now() + 60_000;
+  while (chain.finalized() < lastNumber && Date.now() < finalDeadline) await sleep(1_000);
+  await chain.stop();
+
+  const measured = answers.filter((a) => a.scheduled >= t0 + warmup * 1000);
+  const latencies = measured.map((a) => a.latency).sort((a, b) => a - b);
+  const decisions = {};
+  for (const a of answers) decisions[a.decision] = (decisions[a.decision] ?? 0) + 1;
+  const blocks = [...chain.blocks.values()].sort((a, b) => a.number - b.number);
+  const inWindow = blocks.filter((b) => b.timestamp > windowStart && b.timestamp <= sendEnd);
+  const windowSeconds = (sendEnd - windowStart) / 1000;
+  const sum = (list, key) => list.reduce((s, b) => s + Number(b[key]), 0);
+  const finalizedInWindow = inWindow.filter((b) => b.number <= chain.finalized());
+  const authored = authoringTimes(node.logFile);
+  const loaded = blocks.filter((b) => b.calls > 0);
+  const authoring = loaded.map((b) => authored.get(b.number)).filter((ms) => ms !== undefined);
+  return {
+    offered: rate,
+    total,
+    sentFor,
+    deskPerSecond: measured.length / (measured.length ? (measured[measured.length - 1].scheduled - measured[0].scheduled) / 1000 || 1 : 1),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    decisions,
+    heldShare: (decisions.wait ?? 0) / Math.max(1, accepted),
+    accepted,
+    settled: settled(),
+    windowSeconds,
+    tokensPerSecond: sum(inWindow, 'tokens') / windowSeconds,
+    finalizedTokensPerSecond: sum(finalizedInWindow, 'tokens') / windowSeconds,
+    purchasesPerSecond: sum(inWindow, 'purchases') / windowSeconds,
+    failed: sum(blocks, 'failed'),
+    calls: sum(blocks, 'calls'),
+    tokenBlocks: sum(blocks, 'tokenBlocks'),
+    loadedBlocks: loaded.length,
+    maxCallWeightMs: Math.max(0, ...loaded.map((b) => Number(b.callWeight) / 1e9)),
+    medianCallWeightMs: median(loaded.map((b) => Number(b.callWeight) / 1e9)),
+    medianAuthoringMs: median(authoring),
+    maxAuthoringMs: Math.max(0, ...authoring),
+    perPurchaseWeightUs: (sum(blocks, 'callWeight') / Math.max(1, sum(blocks, 'purchases'))) / 1e6,
+    blocks,
+  };
+}

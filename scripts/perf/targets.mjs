@@ -1,0 +1,50 @@
+// Issue 13's targets and how the report prints a number next to its target and its
+// ceilings. Targets are reported, never asserted.
+export const TARGETS = {
+  /** Validated tokens/s at the default shape, through the desk and the worker. */
+  defaultTokensPerSecond: 20_000,
+  /** Chain work per purchase at the default shape, as a share of one transfer_keep_alive. */
+  perPurchaseVsTransfer: 1 / 5,
+  /** Validated tokens/s at the bulk shape. */
+  bulkTokensPerSecond: 150_000,
+  /** Block authoring/import time, as a share of the slot. */
+  blockTimeShareOfSlot: 1 / 3,
+  /** Desk p99 latency at the client, ms, 4 in flight, open loop ... */
+  deskP99Ms: 2,
+  /** ... at this offered rate at least. */
+  deskDecisionsPerSecond: 3_000,
+};
+
+export const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: digits });
+export const us = (refTime) => `${fmt(Number(refTime) / 1e6, 1)} µs`;
+export const verdict = (ok) => (ok ? 'met' : 'MISSED');
+
+/** Prints the real-path load (flow.mjs) next to its targets. */
+export function printFlow(r, { slotSeconds = 6 } = {}) {
+  const t = TARGETS;
+  console.log(
+    `offered ${fmt(r.offered)} purchases/s (${fmt(r.offered * 10)} tokens/s) for ${fmt(r.windowSeconds, 1)} s measured;` +
+      ` ${fmt(r.total)} purchases answered in ${fmt(r.sentFor, 1)} s; decisions ${JSON.stringify(r.decisions)};` +
+      ` share held ${fmt(100 * r.heldShare, 1)}%`,
+  );
+  console.log(
+    `validated tokens/s included: ${fmt(r.tokensPerSecond)}, finalized: ${fmt(r.finalizedTokensPerSecond)}` +
+      ` (target ≥ ${fmt(t.defaultTokensPerSecond)}: ${verdict(r.finalizedTokensPerSecond >= t.defaultTokensPerSecond)});` +
+      ` purchases/s settled: ${fmt(r.purchasesPerSecond)}`,
+  );
+  console.log(
+    `accepted ${fmt(r.accepted)}, settled ${fmt(r.settled)}; ${fmt(r.tokenBlocks)} token blocks in ${fmt(r.calls)} submit_blocks` +
+      ` over ${r.loadedBlocks} chain blocks; failed extrinsics: ${r.failed}`,
+  );
+  const budget = slotSeconds * 1000 * t.blockTimeShareOfSlot;
+  console.log(
+    `node authoring time per loaded chain block: median ${fmt(r.medianAuthoringMs)} ms, max ${fmt(r.maxAuthoringMs)} ms` +
+      ` (target ≤ ${fmt(budget)} ms: ${verdict(r.maxAuthoringMs <= budget)}); weight of its token blocks:` +
+      ` median ${fmt(r.medianCallWeightMs, 1)} ms, max ${fmt(r.maxCallWeightMs, 1)} ms; ${fmt(r.perPurchaseWeightUs, 1)} µs of weight per settled purchase`,
+  );
+  console.log(
+    `desk at the client (open loop, queueing included): p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms at ${fmt(r.deskPerSecond)} decisions/s` +
+      ` (target p99 ≤ ${t.deskP99Ms} ms at ≥ ${fmt(t.deskDecisionsPerSecond)}/s:` +
+      ` ${verdict(r.p99 <= t.deskP99Ms && r.deskPerSecond >= t.deskDecisionsPerSecond)})`,
+  );
+}
