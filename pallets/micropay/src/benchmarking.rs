@@ -269,11 +269,6 @@ mod benchmarks {
 		for word in 0..words {
 			SpentWords::<T>::insert(batch, word, 1u128);
 		}
-		Batches::<T>::mutate(batch, |maybe| {
-			if let Some(batch) = maybe {
-				batch.spent = words;
-			}
-		});
 		frame_system::Pallet::<T>::set_block_number(expires_at);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(bank), batch);

@@ -4,7 +4,7 @@
 use crate::pallet::*;
 use alloc::collections::BTreeMap;
 use frame_support::traits::{fungible::InspectHold, Get};
-use micropay_primitives::token::words_for;
+use micropay_primitives::token::{words_for, TOKENS_PER_WORD};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	TryRuntimeError,
@@ -14,8 +14,8 @@ impl<T: Config> Pallet<T> {
 	/// Checks that
 	/// - each bank's held collateral equals the face value of its issued, unspent, not yet
 	///   reclaimed tokens;
-	/// - each batch's spent count equals the bits set in its spent bitmap (unless reclaimed),
-	///   and no batch id is beyond the counter;
+	/// - no spent bit lies beyond its batch's tokens (the bits are the spent count), and no
+	///   batch id is beyond the counter;
 	/// - each auditor's held bond equals its recorded bond, and its held merchant credits the
 	///   credits recorded against it;
 	/// - every settled purchase id is indexed under its expiry and every index entry names a
@@ -34,14 +34,20 @@ impl<T: Config> Pallet<T> {
 		let mut expected = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for (id, batch) in Batches::<T>::iter() {
 			frame_support::ensure!(id < next_batch, "a batch id is beyond the batch counter");
-			frame_support::ensure!(batch.spent <= batch.count, "a batch spent more than it holds");
-			if !batch.reclaimed {
-				let bits: u32 = (0..words_for(batch.count))
-					.map(|word| SpentWords::<T>::get(id, word).count_ones())
-					.sum();
-				frame_support::ensure!(bits == batch.spent, "spent bits differ from spent count");
+			let spent = if batch.reclaimed { 0 } else { Self::spent_tokens(id, batch.count) };
+			for (word, bits) in SpentWords::<T>::iter_prefix(id) {
+				let tokens = batch
+					.count
+					.saturating_sub(word.saturating_mul(TOKENS_PER_WORD))
+					.min(TOKENS_PER_WORD);
+				let mask =
+					if tokens >= TOKENS_PER_WORD { u128::MAX } else { (1u128 << tokens) - 1 };
+				frame_support::ensure!(
+					word < words_for(batch.count) && bits & !mask == 0,
+					"a spent bit lies beyond the batch's tokens"
+				);
 			}
-			let outstanding = batch.value.saturating_mul(batch.outstanding().into());
+			let outstanding = batch.value.saturating_mul(batch.outstanding(spent).into());
 			let total = expected.entry(batch.bank.clone()).or_insert_with(Zero::zero);
 			*total = total.saturating_add(outstanding);
 		}

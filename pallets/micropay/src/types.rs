@@ -102,19 +102,19 @@ pub struct Batch<AccountId, Balance, BlockNumber> {
 	pub count: u32,
 	/// From this block on the tokens are expired.
 	pub expires_at: BlockNumber,
-	/// How many of the tokens have been spent (redeemed).
-	pub spent: u32,
 	/// Whether the bank has taken back the collateral of the unspent tokens (after expiry).
 	pub reclaimed: bool,
 }
 
 impl<AccountId, Balance, BlockNumber: PartialOrd> Batch<AccountId, Balance, BlockNumber> {
-	/// Tokens neither spent nor reclaimed: their collateral is still held.
-	pub fn outstanding(&self) -> u32 {
+	/// Tokens neither spent nor reclaimed, when `spent` of them were spent (the bits set in
+	/// the batch's spent bitmap: no counter is kept, so settling a token block writes only
+	/// its bitmap words): their collateral is still held.
+	pub fn outstanding(&self, spent: u32) -> u32 {
 		if self.reclaimed {
 			0
 		} else {
-			self.count.saturating_sub(self.spent)
+			self.count.saturating_sub(spent)
 		}
 	}
 

@@ -52,7 +52,6 @@ impl<T: Config> Pallet<T> {
 				value,
 				count,
 				expires_at,
-				spent: 0,
 				reclaimed: false,
 			},
 		);
@@ -66,6 +65,12 @@ impl<T: Config> Pallet<T> {
 	pub fn reclaim_weight(count: u32) -> Weight {
 		T::WeightInfo::reclaim_expired(count)
 			.saturating_add(T::DbWeight::get().writes(u64::from(words_for(count))))
+	}
+
+	/// How many of the first `count` tokens of `batch` are spent: the bits set in its spent
+	/// bitmap (one read per word).
+	pub fn spent_tokens(batch: BatchId, count: u32) -> u32 {
+		(0..words_for(count)).map(|word| SpentWords::<T>::get(batch, word).count_ones()).sum()
 	}
 
 	/// Releases the collateral of an expired batch's unspent tokens to its bank; returns the
@@ -84,7 +89,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(batch.bank == bank, Error::<T>::NotBatchBank);
 			ensure!(!batch.reclaimed, Error::<T>::AlreadyReclaimed);
 			ensure!(now >= batch.expires_at, Error::<T>::BatchNotExpired);
-			let tokens = batch.outstanding();
+			let tokens = batch.outstanding(Self::spent_tokens(batch_id, batch.count));
 			let amount =
 				batch.value.checked_mul(&tokens.into()).ok_or(Error::<T>::CollateralOverflow)?;
 			batch.reclaimed = true;

@@ -7,7 +7,8 @@
 //! are seen through one shared [`Scope`]); its buyer's records (sequence number, last outcome,
 //! trust) are written at once, so a buyer's next token block in the same extrinsic follows it.
 //! What all of them owe is settled once at the end ([`CallLedger`]): one collateral transfer
-//! per bank, one payout per merchant, one write per spent-bitmap word, one page of settled
+//! per bank, one payout per merchant, one write per spent-bitmap word (and none to the
+//! batch), one page of settled
 //! purchase ids per expiry epoch, and the auditor's record and risk once.
 //!
 //! A token block refused for its form or sequence number (`TokenBlockRefused`) changes
@@ -71,8 +72,6 @@ pub(crate) struct CallLedger<T: Config> {
 	redemptions: BTreeMap<T::AccountId, BalanceOf<T>>,
 	/// Payouts per merchant.
 	payouts: BTreeMap<T::AccountId, BalanceOf<T>>,
-	/// Spent tokens per batch.
-	spent: BTreeMap<BatchId, u32>,
 	/// Spent-bitmap words changed, with their new bits.
 	words: BTreeMap<(BatchId, u32), u128>,
 	/// Settled purchase ids per forget epoch.
@@ -154,7 +153,6 @@ impl<T: Config> Pallet<T> {
 		let mut ledger = CallLedger::<T> {
 			redemptions: BTreeMap::new(),
 			payouts: BTreeMap::new(),
-			spent: BTreeMap::new(),
 			words: BTreeMap::new(),
 			settled: BTreeMap::new(),
 			auditor_risk: AuditorRisk::<T>::get(&auditor),
@@ -303,8 +301,6 @@ impl<T: Config> Pallet<T> {
 			for (token, bank, value) in verdict.valid.iter() {
 				let bits = scope.mark_spent(token);
 				ledger.words.insert((token.batch, token.word()), bits);
-				let count = ledger.spent.entry(token.batch).or_insert(0);
-				*count = count.saturating_add(1);
 				let owed = ledger.redemptions.entry(bank.clone()).or_insert_with(Zero::zero);
 				*owed = owed.saturating_add(*value);
 				summary.redeemed = summary.redeemed.saturating_add(*value);
@@ -331,9 +327,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Settles what an extrinsic's token blocks owe: redemptions first (so payouts can use
-	/// what the auditor just received), one transfer per bank; spent bits, one write per word;
-	/// batches' spent counts; payouts, one per merchant; settled ids, one page per epoch; the
-	/// auditor's risk.
+	/// what the auditor just received), one transfer per bank; spent bits, one write per word
+	/// (a batch keeps no spent counter: its bits are the count); payouts, one per merchant;
+	/// settled ids, one page per epoch; the auditor's risk.
 	///
 	/// # Errors
 	/// `HoldMismatch` (a bank's collateral or the bond smaller than the books say),
@@ -357,13 +353,6 @@ impl<T: Config> Pallet<T> {
 		}
 		for ((batch, word), bits) in ledger.words {
 			SpentWords::<T>::insert(batch, word, bits);
-		}
-		for (batch, count) in ledger.spent {
-			Batches::<T>::mutate(batch, |maybe| {
-				if let Some(batch) = maybe {
-					batch.spent = batch.spent.saturating_add(count);
-				}
-			});
 		}
 		for (merchant, amount) in ledger.payouts {
 			Self::pay_merchant(auditor, info, &merchant, amount)?;

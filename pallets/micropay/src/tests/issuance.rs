@@ -19,7 +19,8 @@ fn issuing_holds_count_times_value_from_the_bank() {
 		assert_eq!(collateral(), 250);
 		assert_eq!(Balances::balance(&bank()), BANK_FUNDS - 250);
 		let stored = Batches::<Test>::get(batch).unwrap();
-		assert_eq!((stored.owner, stored.count, stored.value, stored.spent), (buyer(), 10, 25, 0));
+		assert_eq!((stored.owner, stored.count, stored.value), (buyer(), 10, 25));
+		assert_eq!(Micropay::spent_tokens(batch, stored.count), 0);
 		assert!(micropay_events().contains(&Event::TokensIssued {
 			batch,
 			bank: bank(),
