@@ -6,16 +6,15 @@
 # It builds a release node with `runtime-benchmarks` (tens of minutes cold), then runs the
 # node's `benchmark pallet` subcommand against the dev chain's runtime.
 #
-# Usage: scripts/benchmark.sh [STEPS] [REPEAT]   (defaults 20 and 10; on the 2-core reference
-# machine the runs take about 10 minutes after the build, 8 of them for `submit_block`, whose
-# three components each build up to 1,024 tokens of state per run)
+# Usage: scripts/benchmark.sh [STEPS] [REPEAT]   (defaults 20 and 10)
 #
-# The micropay weights use the median-slopes analysis: `submit_block`'s components are varied
-# one at a time with the others at their maximum, and with 5–15% noise per point the
-# least-squares fit moved most of the per-purchase and per-word cost into a 21.8 ms
-# intercept (a one-purchase block would have been charged 22 ms), while median slopes
-# reproduce the measured points within about 10%. The raw results (about 50 MB) are kept in
-# $CARGO_TARGET_DIR/benchmark/pallet_micropay.json (re-analyse with `--json-input`).
+# An extrinsic of token blocks is benchmarked one component at a time, every other component
+# at its minimum (`submit_blocks_*` / `submit_block_*`), and its weight composed from them in
+# pallets/micropay/src/features/weighing.rs: each slope is then what one more purchase, token,
+# word, merchant, bank or token block costs at the shapes people use, not a difference lost in
+# the noise of a block already at its maximum. The weights use the median-slopes analysis.
+# The raw results are kept in $CARGO_TARGET_DIR/benchmark/pallet_micropay.json (re-analyse
+# with `--json-input`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$MICROPAY_ROOT/scripts/setup.sh"
