@@ -134,7 +134,9 @@ pub fn run() -> sc_cli::Result<()> {
 	}
 }
 
-/// Runs `benchmark pallet`; the other benchmark subcommands are not wired in this node.
+/// Runs `benchmark pallet` (the weights of `scripts/benchmark.sh`) and `benchmark storage`
+/// (the database's read and write times, on this machine and this node's database); the
+/// other benchmark subcommands are not wired in this node.
 #[cfg(feature = "runtime-benchmarks")]
 fn run_benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::Result<()> {
 	use frame_benchmarking_cli::BenchmarkCmd;
@@ -143,6 +145,13 @@ fn run_benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cl
 		BenchmarkCmd::Pallet(cmd) => {
 			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(config.chain_spec))
 		},
-		_ => Err("this node only supports `benchmark pallet`".into()),
+		BenchmarkCmd::Storage(cmd) => {
+			let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+			let db = backend.expose_db();
+			let storage = backend.expose_storage();
+			let shared_trie_cache = backend.expose_shared_trie_cache();
+			cmd.run(config, client, db, storage, shared_trie_cache)
+		},
+		_ => Err("this node supports `benchmark pallet` and `benchmark storage`".into()),
 	})
 }

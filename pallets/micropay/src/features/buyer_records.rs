@@ -17,7 +17,8 @@ use sp_runtime::traits::Saturating;
 impl<T: Config> Pallet<T> {
 	/// Holds the record deposit from `auditor` (`info` its record) if it has no record of
 	/// `buyer` yet: from its free balance, topped up from its bond like a payout, so a new
-	/// buyer's token block does not fail while the bond can pay.
+	/// buyer's token block does not fail while the bond can pay. Returns whether it held one
+	/// (a new buyer).
 	///
 	/// # Errors
 	/// `InsufficientBalance` if free balance and bond together cannot afford the deposit.
@@ -25,9 +26,9 @@ impl<T: Config> Pallet<T> {
 		auditor: &T::AccountId,
 		info: &mut AuditorInfoOf<T>,
 		buyer: &T::AccountId,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		if Trust::<T>::contains_key(auditor, buyer) {
-			return Ok(());
+			return Ok(false);
 		}
 		let deposit = T::BuyerRecordDeposit::get();
 		let free =
@@ -38,7 +39,8 @@ impl<T: Config> Pallet<T> {
 			Self::release_bond(auditor, info, shortfall)?;
 		}
 		T::Currency::hold(&HoldReason::BuyerRecord.into(), auditor, deposit)
-			.map_err(|_| Error::<T>::InsufficientBalance.into())
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Ok(true)
 	}
 
 	/// Removes `auditor`'s records of `buyer` and releases their deposit. The buyer's next

@@ -91,6 +91,8 @@ pub struct CallOutcome {
 	pub invalid: u32,
 	/// Distinct banks whose collateral was redeemed.
 	pub banks: u32,
+	/// Token blocks of buyers the auditor kept no record of (a record deposit held).
+	pub new_buyers: u32,
 }
 
 impl CallShape {
@@ -168,9 +170,10 @@ impl<T: Config> Pallet<T> {
 				&mut scope,
 				&mut ledger,
 			) {
-				Ok(summary) => {
+				Ok((summary, new_buyer)) => {
 					outcome.settled = outcome.settled.saturating_add(1);
 					outcome.invalid = outcome.invalid.saturating_add(summary.invalid.total());
+					outcome.new_buyers = outcome.new_buyers.saturating_add(u32::from(new_buyer));
 				},
 				Err(error) if strict => return Err(error),
 				Err(error) => {
@@ -189,7 +192,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks one token block of `buyer`, validates it against `scope` and books what it owes
-	/// in `ledger`; writes the buyer's records and emits its events.
+	/// in `ledger`; writes the buyer's records and emits its events. Returns its summary and
+	/// whether the buyer was new to the auditor.
 	///
 	/// # Errors
 	/// The form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
@@ -203,12 +207,12 @@ impl<T: Config> Pallet<T> {
 		purchases: &BlockPurchases<T>,
 		scope: &mut Scope<T>,
 		ledger: &mut CallLedger<T>,
-	) -> Result<TokenBlockSummary<BalanceOf<T>>, DispatchError> {
+	) -> Result<(TokenBlockSummary<BalanceOf<T>>, bool), DispatchError> {
 		let prepaid_limit = Self::buyer_trust(auditor, buyer).prepaid_limit;
 		Self::ensure_well_formed(auditor, purchases, prepaid_limit)?;
 		ensure!(NextBlockSeq::<T>::get(auditor, buyer) == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
-		Self::ensure_buyer_record(auditor, info, buyer)?;
+		let new_buyer = Self::ensure_buyer_record(auditor, info, buyer)?;
 
 		let verdicts = Self::validate_in(buyer, purchases, scope);
 		let mut summary = Self::book(info, seq, &verdicts, scope, ledger);
@@ -222,7 +226,7 @@ impl<T: Config> Pallet<T> {
 		});
 		ledger.auditor_risk = ledger.auditor_risk.saturating_add(summary.risk);
 		Self::update_trust(auditor.clone(), buyer.clone(), &summary, ledger.auditor_risk);
-		Ok(summary)
+		Ok((summary, new_buyer))
 	}
 
 	/// Rejects a malformed block before any token is looked at. `prepaid_limit` is the buyer's

@@ -246,9 +246,11 @@ fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 			.unwrap();
 		let shape = Micropay::call_shape([&block]);
 		let charged = Micropay::token_blocks_weight(&shape);
-		let used = Micropay::weigh(&shape, 1, 0);
+		let used = Micropay::weigh(&shape, 1, 0, 1);
 		assert!(used.all_lte(charged));
-		assert!(Micropay::weigh(&shape, 1, shape.tokens).all_lte(charged));
+		assert!(Micropay::weigh(&shape, 1, shape.tokens, 1).all_lte(charged));
+		// A buyer the auditor knew already costs no more than a new one.
+		assert!(Micropay::weigh(&shape, 1, 0, 0).all_lte(used));
 		// More of any component never weighs less.
 		let mut bigger = shape;
 		bigger.purchases += 1;
@@ -287,7 +289,7 @@ fn a_call_redeeming_more_banks_than_its_witness_changes_nothing() {
 		assert_noop!(submit_many_of(block(), 1), Error::<Test>::TooManyBanks);
 		let post = submit_many_of(block(), 2).expect("two banks declared");
 		let shape = Micropay::call_shape(block().iter().map(|block| &block.purchases));
-		assert_eq!(post.actual_weight, Some(Micropay::weigh(&shape, 2, 0)));
+		assert_eq!(post.actual_weight, Some(Micropay::weigh(&shape, 2, 0, 1)));
 		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
 	});
 }
