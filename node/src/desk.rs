@@ -429,9 +429,7 @@ where
 						admitted_at: best.best_number,
 						keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
 					};
-					if self.journal.append(&entry).map_err(internal)? {
-						self.journal.compact(best.best_number).map_err(internal)?;
-					}
+					self.journal.append(&entry).map_err(internal)?;
 				}
 				break (decision, id, kept);
 			}

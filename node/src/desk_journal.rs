@@ -17,25 +17,39 @@
 //! put back as admitted (`UserDesk::restore`), and the desk's promised total is recomputed
 //! from the records. Entries are kept until `keep_until` (the admission block plus the desk's
 //! settle horizon: by then the purchase was settled, or its receipt fell due and is the
-//! merchant's to claim); the file is rewritten without older entries at start-up and every
-//! [`COMPACT_EVERY`] appends.
+//! merchant's to claim).
+//!
+//! **Segments.** The journal is a run of segment files `<path>.<n>`; appends go to the last
+//! one, and after [`SEGMENT_ENTRIES`] entries a new one is started. A closed segment whose
+//! entries all passed their `keep_until` is deleted. Nothing is ever rewritten while the desk
+//! answers (a rewrite of a journal of minutes of purchases took hundreds of milliseconds, in
+//! the request that fell due for it); at start-up the live entries are rewritten into one new
+//! segment. A journal of the single-file layout (`<path>` itself) is read first, then removed.
+//!
+//! **Group commit.** Requests write their frames under a lock, then wait for a sync that
+//! covers them: the first waiter syncs for everyone written so far, the others wait for it
+//! (or the next one). Four requests in flight pay about one sync, not four in a row. A failed
+//! sync fails every append from then on (what the file holds is unknown: the node must
+//! restart and replay); a failed write cuts the frame off.
 //!
 //! Format: a sequence of frames `len: u32 LE, checksum: twox64(payload), payload` where the
 //! payload is a SCALE [`JournalEntry`]. A frame cut short by a crash, or one whose checksum
-//! fails, ends the journal: nothing after it is read (it was never acknowledged).
+//! fails, ends its segment: nothing after it in that segment is read (it was never
+//! acknowledged).
 
 use codec::{Decode, Encode};
 use micropay_primitives::desk::DeskPurchase;
 use micropay_runtime::{AccountId, Signature};
 use std::{
+	collections::BTreeMap,
 	fs::{self, File, OpenOptions},
 	io::{self, Read, Write},
 	path::{Path, PathBuf},
-	sync::Mutex,
+	sync::{Arc, Condvar, Mutex, MutexGuard},
 };
 
-/// Appends between two compactions of the journal.
-pub const COMPACT_EVERY: u32 = 4_096;
+/// Entries per segment file.
+pub const SEGMENT_ENTRIES: u32 = 4_096;
 
 /// Largest frame payload read back (a purchase of the most tokens is a few KiB).
 const MAX_ENTRY_BYTES: usize = 1 << 20;
@@ -56,16 +70,37 @@ pub struct JournalEntry {
 	pub keep_until: u32,
 }
 
-/// The journal file, appended under a lock.
+/// The journal: segment files appended under a lock, synced by group commit.
 pub struct DeskJournal {
-	path: PathBuf,
-	compact_every: u32,
+	base: PathBuf,
+	segment_entries: u32,
 	state: Mutex<State>,
+	sync: Mutex<Sync>,
+	synced: Condvar,
 }
 
+/// What appends share.
 struct State {
-	file: File,
-	appends_since_compaction: u32,
+	/// The segment appends go to, and its number.
+	file: Arc<File>,
+	segment: u64,
+	/// Entries in it, and the latest `keep_until` among them.
+	entries: u32,
+	keep_until: u32,
+	/// Closed segments with the latest `keep_until` of their entries.
+	closed: BTreeMap<u64, u32>,
+	/// Frames written so far (a frame's sequence number is the count after it).
+	written: u64,
+}
+
+/// What syncs share.
+struct Sync {
+	/// Frames known to be on disk.
+	synced: u64,
+	/// Whether a request is syncing for the others.
+	syncing: bool,
+	/// A sync failed: the journal takes no more appends.
+	failed: bool,
 }
 
 fn frame(entry: &JournalEntry) -> Vec<u8> {
@@ -81,7 +116,11 @@ fn open_append(path: &Path) -> io::Result<File> {
 	OpenOptions::new().create(true).append(true).open(path)
 }
 
-/// Every whole entry of the journal at `path`, in order (none if there is no file).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Every whole entry of the file at `path`, in order (none if there is no file).
 pub fn read_entries(path: &Path) -> io::Result<Vec<JournalEntry>> {
 	let mut bytes = Vec::new();
 	match File::open(path) {
@@ -109,86 +148,217 @@ pub fn read_entries(path: &Path) -> io::Result<Vec<JournalEntry>> {
 	Ok(entries)
 }
 
+/// The segment numbers present next to `base` (`<base>.<n>`), in order.
+fn segments(base: &Path) -> io::Result<Vec<u64>> {
+	let (Some(dir), Some(name)) = (base.parent(), base.file_name().and_then(|n| n.to_str())) else {
+		return Ok(Vec::new());
+	};
+	let prefix = format!("{name}.");
+	let mut numbers = Vec::new();
+	for item in fs::read_dir(dir)? {
+		let file_name = item?.file_name();
+		if let Some(number) = file_name
+			.to_str()
+			.and_then(|n| n.strip_prefix(&prefix))
+			.and_then(|n| n.parse::<u64>().ok())
+		{
+			numbers.push(number);
+		}
+	}
+	numbers.sort_unstable();
+	Ok(numbers)
+}
+
+fn segment_path(base: &Path, number: u64) -> PathBuf {
+	let mut name = base.as_os_str().to_owned();
+	name.push(format!(".{number}"));
+	PathBuf::from(name)
+}
+
+fn sync_dir(base: &Path) -> io::Result<()> {
+	match base.parent() {
+		Some(dir) => File::open(dir)?.sync_all(),
+		None => Ok(()),
+	}
+}
+
 impl DeskJournal {
-	/// Opens (or creates) the journal at `path`, due for compaction every
-	/// [`COMPACT_EVERY`] appends.
+	/// Opens (or creates) the journal at `path`, with a new segment every
+	/// [`SEGMENT_ENTRIES`] entries.
 	///
 	/// # Errors
 	/// The directory or the file cannot be created.
 	pub fn open(path: impl Into<PathBuf>) -> io::Result<Self> {
-		Self::open_compacting_every(path, COMPACT_EVERY)
+		Self::open_with_segments_of(path, SEGMENT_ENTRIES)
 	}
 
-	/// Opens (or creates) the journal at `path`, due for compaction every `appends`.
+	/// Opens (or creates) the journal at `path`, with a new segment every `entries`.
 	///
 	/// # Errors
 	/// The directory or the file cannot be created.
-	pub fn open_compacting_every(path: impl Into<PathBuf>, appends: u32) -> io::Result<Self> {
-		let path = path.into();
-		if let Some(dir) = path.parent() {
+	pub fn open_with_segments_of(path: impl Into<PathBuf>, entries: u32) -> io::Result<Self> {
+		let base = path.into();
+		if let Some(dir) = base.parent() {
 			fs::create_dir_all(dir)?;
 		}
-		let file = open_append(&path)?;
+		let existing = segments(&base)?;
+		// Closed segments keep everything until the start-up compaction reads them.
+		let closed = existing.iter().map(|number| (*number, u32::MAX)).collect();
+		let segment = existing.last().map_or(0, |last| last + 1);
+		let file = Arc::new(open_append(&segment_path(&base, segment))?);
+		sync_dir(&base)?;
 		Ok(Self {
-			path,
-			compact_every: appends.max(1),
-			state: Mutex::new(State { file, appends_since_compaction: 0 }),
+			base,
+			segment_entries: entries.max(1),
+			state: Mutex::new(State {
+				file,
+				segment,
+				entries: 0,
+				keep_until: 0,
+				closed,
+				written: 0,
+			}),
+			sync: Mutex::new(Sync { synced: 0, syncing: false, failed: false }),
+			synced: Condvar::new(),
 		})
 	}
 
-	/// Appends `entry` and syncs it to disk; returns whether a compaction is due.
+	/// Appends `entry` and returns once it is on disk (with whatever other requests wrote
+	/// meanwhile: one sync covers them all).
 	///
 	/// # Errors
-	/// The write or the sync failed: the purchase must not be acknowledged.
-	pub fn append(&self, entry: &JournalEntry) -> io::Result<bool> {
-		let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-		let before = state.file.metadata()?.len();
-		if let Err(error) =
-			state.file.write_all(&frame(entry)).and_then(|()| state.file.sync_data())
-		{
-			// A frame cut short would end the journal for every later entry: cut it off.
-			let _ = state.file.set_len(before);
-			return Err(error);
-		}
-		state.appends_since_compaction = state.appends_since_compaction.saturating_add(1);
-		Ok(state.appends_since_compaction >= self.compact_every)
+	/// The write or a sync failed: the purchase must not be acknowledged.
+	pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
+		let mine = {
+			let mut state = lock(&self.state);
+			if lock(&self.sync).failed {
+				return Err(io::Error::other("an earlier sync of the desk journal failed"));
+			}
+			if state.entries >= self.segment_entries {
+				self.rotate(&mut state, entry.admitted_at)?;
+			}
+			let before = state.file.metadata()?.len();
+			if let Err(error) = (&*state.file).write_all(&frame(entry)) {
+				// A frame cut short would end the segment for every later entry: cut it off.
+				let _ = state.file.set_len(before);
+				return Err(error);
+			}
+			state.entries += 1;
+			state.keep_until = state.keep_until.max(entry.keep_until);
+			state.written += 1;
+			state.written
+		};
+		self.wait_synced(mine)
 	}
 
-	/// Every whole entry, in order.
+	/// Returns once frame `mine` is on disk: syncs for everyone if no one is syncing, else
+	/// waits for the sync under way (and the next, if it started before `mine` was written).
+	fn wait_synced(&self, mine: u64) -> io::Result<()> {
+		let mut sync = lock(&self.sync);
+		loop {
+			if sync.synced >= mine {
+				return Ok(());
+			}
+			if sync.failed {
+				return Err(io::Error::other("a sync of the desk journal failed"));
+			}
+			if sync.syncing {
+				sync = self.synced.wait(sync).unwrap_or_else(|poisoned| poisoned.into_inner());
+				continue;
+			}
+			sync.syncing = true;
+			drop(sync);
+			let (written, file) = {
+				let state = lock(&self.state);
+				(state.written, state.file.clone())
+			};
+			let result = file.sync_data();
+			sync = lock(&self.sync);
+			sync.syncing = false;
+			match result {
+				Ok(()) => sync.synced = sync.synced.max(written),
+				Err(_) => sync.failed = true,
+			}
+			self.synced.notify_all();
+		}
+	}
+
+	/// Closes the current segment (synced: every frame written so far is on disk), deletes
+	/// the closed segments whose entries all passed their `keep_until` by block `now`, and
+	/// starts the next segment.
+	fn rotate(&self, state: &mut State, now: u32) -> io::Result<()> {
+		state.file.sync_data()?;
+		{
+			let mut sync = lock(&self.sync);
+			sync.synced = sync.synced.max(state.written);
+			self.synced.notify_all();
+		}
+		state.closed.insert(state.segment, state.keep_until);
+		let expired: Vec<u64> = state
+			.closed
+			.iter()
+			.filter(|(_, keep_until)| **keep_until < now)
+			.map(|(number, _)| *number)
+			.collect();
+		for number in expired {
+			fs::remove_file(segment_path(&self.base, number))?;
+			state.closed.remove(&number);
+		}
+		state.segment += 1;
+		state.file = Arc::new(open_append(&segment_path(&self.base, state.segment))?);
+		state.entries = 0;
+		state.keep_until = 0;
+		sync_dir(&self.base)
+	}
+
+	/// Every whole entry, in order: the single-file layout's, then each segment's.
 	///
 	/// # Errors
-	/// The file cannot be read.
+	/// A file cannot be read.
 	pub fn entries(&self) -> io::Result<Vec<JournalEntry>> {
-		let _state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-		read_entries(&self.path)
+		let state = lock(&self.state);
+		let mut entries = read_entries(&self.base)?;
+		let mut numbers: Vec<u64> = state.closed.keys().copied().collect();
+		numbers.push(state.segment);
+		for number in numbers {
+			entries.extend(read_entries(&segment_path(&self.base, number))?);
+		}
+		Ok(entries)
 	}
 
 	/// Rewrites the journal with only the entries still worth replaying at block `now`
-	/// (`keep_until >= now`): to a new file, synced, then renamed over the old one.
+	/// (`keep_until >= now`) into a new segment, synced, then removes the older files. Run at
+	/// start-up, before the desk answers; returns how many entries were kept.
 	///
 	/// # Errors
-	/// The journal cannot be read or rewritten (the old file is then left as it was), or the
-	/// directory cannot be synced after the rename.
+	/// A file cannot be read, written or removed (the older files are then left as they were).
 	pub fn compact(&self, now: u32) -> io::Result<usize> {
-		let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 		let kept: Vec<JournalEntry> =
-			read_entries(&self.path)?.into_iter().filter(|e| e.keep_until >= now).collect();
-		let fresh = self.path.with_extension("compacting");
-		{
-			let mut file = File::create(&fresh)?;
-			for entry in &kept {
-				file.write_all(&frame(entry))?;
-			}
-			file.sync_all()?;
+			self.entries()?.into_iter().filter(|e| e.keep_until >= now).collect();
+		let mut state = lock(&self.state);
+		let mut old: Vec<u64> = state.closed.keys().copied().collect();
+		old.push(state.segment);
+		let segment = state.segment + 1;
+		let path = segment_path(&self.base, segment);
+		let mut file = open_append(&path)?;
+		for entry in &kept {
+			file.write_all(&frame(entry))?;
 		}
-		fs::rename(&fresh, &self.path)?;
-		// Appends go to the new file from now on, whatever happens next.
-		state.file = open_append(&self.path)?;
-		state.appends_since_compaction = 0;
-		if let Some(dir) = self.path.parent() {
-			// The rename itself must survive a crash.
-			File::open(dir)?.sync_all()?;
+		file.sync_all()?;
+		sync_dir(&self.base)?;
+		for number in old {
+			fs::remove_file(segment_path(&self.base, number))?;
 		}
+		match fs::remove_file(&self.base) {
+			Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+			_ => {},
+		}
+		sync_dir(&self.base)?;
+		state.closed.clear();
+		state.segment = segment;
+		state.file = Arc::new(file);
+		state.entries = kept.len() as u32;
+		state.keep_until = kept.iter().map(|e| e.keep_until).max().unwrap_or(0);
 		Ok(kept.len())
 	}
 }
@@ -228,7 +398,7 @@ mod tests {
 		let path = dir.path().join("desk.journal");
 		let journal = DeskJournal::open(&path).unwrap();
 		for n in 1..=3 {
-			assert!(!journal.append(&entry(n, 10)).unwrap());
+			journal.append(&entry(n, 10)).unwrap();
 		}
 		drop(journal);
 		let reopened = DeskJournal::open(&path).unwrap();
@@ -244,15 +414,17 @@ mod tests {
 		let journal = DeskJournal::open(&path).unwrap();
 		journal.append(&entry(1, 10)).unwrap();
 		journal.append(&entry(2, 10)).unwrap();
-		let whole = fs::read(&path).unwrap();
+		let segment = segment_path(&path, 0);
+		let whole = fs::read(&segment).unwrap();
 		// A crash in the middle of the second frame: the first survives.
-		fs::write(&path, &whole[..whole.len() - 5]).unwrap();
-		assert_eq!(read_entries(&path).unwrap(), vec![entry(1, 10)]);
+		fs::write(&segment, &whole[..whole.len() - 5]).unwrap();
+		assert_eq!(read_entries(&segment).unwrap(), vec![entry(1, 10)]);
+		assert_eq!(journal.entries().unwrap(), vec![entry(1, 10)]);
 		// A flipped byte in the first frame's payload: nothing is trusted from there on.
 		let mut corrupt = whole.clone();
 		corrupt[20] ^= 0xff;
-		fs::write(&path, &corrupt).unwrap();
-		assert_eq!(read_entries(&path).unwrap(), Vec::<JournalEntry>::new());
+		fs::write(&segment, &corrupt).unwrap();
+		assert_eq!(read_entries(&segment).unwrap(), Vec::<JournalEntry>::new());
 	}
 
 	#[test]
@@ -266,18 +438,73 @@ mod tests {
 		journal.append(&entry(3, 60)).unwrap();
 		let ids: Vec<u8> = journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
 		assert_eq!(ids, vec![2, 3]);
-		assert!(!dir.path().join("desk.compacting").exists());
+		assert_eq!(segments(&path).unwrap(), vec![1], "one segment left");
+		// Reopened: the kept entries and the new one, in order.
+		drop(journal);
+		let reopened = DeskJournal::open(&path).unwrap();
+		let ids: Vec<u8> = reopened.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		assert_eq!(ids, vec![2, 3]);
 	}
 
 	#[test]
-	fn a_compaction_falls_due_after_enough_appends() {
+	fn a_journal_of_the_single_file_layout_is_read_then_compacted_away() {
 		let dir = tempfile::tempdir().unwrap();
-		let journal =
-			DeskJournal::open_compacting_every(dir.path().join("desk.journal"), 8).unwrap();
-		let due: Vec<bool> = (0..8).map(|_| journal.append(&entry(1, 10)).unwrap()).collect();
-		assert_eq!(due, vec![false, false, false, false, false, false, false, true]);
-		journal.compact(11).unwrap();
-		assert!(journal.entries().unwrap().is_empty());
-		assert!(!journal.append(&entry(2, 20)).unwrap());
+		let path = dir.path().join("desk.journal");
+		fs::write(&path, [frame(&entry(1, 50)), frame(&entry(2, 5))].concat()).unwrap();
+		let journal = DeskJournal::open(&path).unwrap();
+		journal.append(&entry(3, 50)).unwrap();
+		let ids: Vec<u8> = journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		assert_eq!(ids, vec![1, 2, 3]);
+		assert_eq!(journal.compact(10).unwrap(), 2);
+		assert!(!path.exists());
+		let ids: Vec<u8> = journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		assert_eq!(ids, vec![1, 3]);
+	}
+
+	#[test]
+	fn concurrent_appends_all_reach_the_journal_and_share_syncs() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Arc::new(DeskJournal::open(dir.path().join("desk.journal")).unwrap());
+		let writers: Vec<_> = (0..4u8)
+			.map(|w| {
+				let journal = journal.clone();
+				std::thread::spawn(move || {
+					for n in 0..50u8 {
+						journal.append(&entry(w * 50 + n, 10)).unwrap();
+					}
+				})
+			})
+			.collect();
+		for writer in writers {
+			writer.join().unwrap();
+		}
+		let mut ids: Vec<u8> =
+			journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		ids.sort_unstable();
+		assert_eq!(ids, (0..200u8).collect::<Vec<_>>());
+		assert_eq!(lock(&journal.sync).synced, 200);
+	}
+
+	#[test]
+	fn closed_segments_are_deleted_once_their_entries_passed_their_horizon() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("desk.journal");
+		let journal = DeskJournal::open_with_segments_of(&path, 2).unwrap();
+		let at = |n: u8, admitted_at: u32, keep_until: u32| JournalEntry {
+			admitted_at,
+			..entry(n, keep_until)
+		};
+		journal.append(&at(1, 1, 10)).unwrap();
+		journal.append(&at(2, 1, 10)).unwrap();
+		// Segment 0 is full: the third entry starts segment 1.
+		journal.append(&at(3, 5, 20)).unwrap();
+		journal.append(&at(4, 5, 20)).unwrap();
+		assert_eq!(segments(&path).unwrap(), vec![0, 1]);
+		// At block 11 every entry of segment 0 is past its horizon: it goes at the next
+		// rotation; segment 1's are not.
+		journal.append(&at(5, 11, 30)).unwrap();
+		assert_eq!(segments(&path).unwrap(), vec![1, 2]);
+		let ids: Vec<u8> = journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		assert_eq!(ids, vec![3, 4, 5]);
 	}
 }
