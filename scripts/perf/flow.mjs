@@ -153,6 +153,7 @@ export async function flowLoad(node, keyring, options) {
 
   const chain = watchChain(api);
   const answers = [];
+  let lastAnswer = 0;
   let next = 0;
   const t0 = performance.now() + 500;
   const slot = async () => {
@@ -171,7 +172,8 @@ export async function flowLoad(node, keyring, options) {
       } catch (error) {
         decision = `error: ${error.message}`;
       }
-      answers.push({ r, scheduled, latency: performance.now() - scheduled, deskMs, decision });
+      lastAnswer = performance.now();
+      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, decision });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, slot));
@@ -207,7 +209,9 @@ export async function flowLoad(node, keyring, options) {
     offered: rate,
     total,
     sentFor,
-    deskPerSecond: measured.length / (measured.length ? (measured[measured.length - 1].scheduled - measured[0].scheduled) / 1000 || 1 : 1),
+    // Answers per second over the measured window, from its first request's scheduled time to
+    // the last answer (a desk slower than the offered rate stretches the window).
+    deskPerSecond: measured.length / Math.max(1e-3, (lastAnswer - (t0 + warmup * 1000)) / 1000),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     p999: percentile(latencies, 99.9),
