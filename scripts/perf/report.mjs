@@ -30,13 +30,13 @@ try {
   console.log(
     `default shape (W₀ = 20, 10-token purchases): one token block alone in submit_block weighs ${us(w.single.cost.refTime)}` +
       ` (before: ${fmt(BEFORE_DEFAULT_BLOCK_US)} µs); in a submit_blocks of ${d.blocks} token blocks,` +
-      ` ${d.purchases} purchases to 100 merchants: ${us(d.cost.refTime)} → ${us(d.perBlock)} per token block,` +
-      ` ${us(d.perPurchase)} per purchase`,
+      ` ${d.purchases} purchases to 100 merchants: ${us(d.cost.refTime)} → ${us(d.weightPerBlock)} per token block,` +
+      ` ${us(d.weightPerPurchase)} per purchase (charged before dispatch: every buyer new, every token invalid)`,
   );
   console.log(
     `chain work per purchase / transfer: ${fmt(d.vsTransfer, 3)} = 1/${fmt(1 / d.vsTransfer, 1)}` +
       ` (target ≤ 1/${fmt(1 / TARGETS.perPurchaseVsTransfer)}: ${verdict(d.vsTransfer <= TARGETS.perPurchaseVsTransfer)});` +
-      ` alone in submit_block: 1/${fmt(1 / w.single.vsTransfer, 1)}`,
+      ` alone in submit_block: ${fmt(w.single.vsTransfer, 2)} of a transfer`,
   );
   console.log(
     `default-shape ceilings at one block per ${w.slotSeconds} s: ${fmt(d.byWeight)} tokens/s by weight (normal class ${us(w.normalMax)}),` +
@@ -45,7 +45,7 @@ try {
   );
   const b = w.bulk;
   console.log(
-    `bulk shape (${b.blocks} token blocks of ${b.purchasesPerBlock} × ${b.perPurchase} tokens per extrinsic): ${us(b.perToken)} per token;` +
+    `bulk shape (${b.blocks} token blocks of ${b.purchasesPerBlock} × ${b.perPurchase} tokens per extrinsic): ${us(b.weightPerToken)} per token;` +
       ` ceilings ${fmt(b.byWeight)} tokens/s by weight, ${fmt(b.byLength)} tokens/s by length` +
       ` (${fmt(b.bytesPerToken, 1)} bytes/token) (target ≥ ${fmt(TARGETS.bulkTokensPerSecond)}:` +
       ` ${verdict(Math.min(b.byWeight, b.byLength) >= TARGETS.bulkTokensPerSecond)} at best)`,

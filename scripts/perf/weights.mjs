@@ -57,16 +57,16 @@ async function shapeCost(api, signer, shape, { transfer, normalMax, lengthMax, s
   const cost = await extrinsicCost(api, submitBlocksCall(api, shape), signer);
   const purchases = shape.blocks * shape.purchasesPerBlock;
   const tokens = purchases * shape.perPurchase;
-  const perPurchase = Number(cost.refTime) / purchases;
+  const weightPerPurchase = Number(cost.refTime) / purchases;
   return {
     ...shape,
     cost,
     purchases,
     tokens,
-    perBlock: Number(cost.refTime) / shape.blocks,
-    perPurchase,
-    perToken: Number(cost.refTime) / tokens,
-    vsTransfer: perPurchase / Number(transfer.refTime),
+    weightPerBlock: Number(cost.refTime) / shape.blocks,
+    weightPerPurchase,
+    weightPerToken: Number(cost.refTime) / tokens,
+    vsTransfer: weightPerPurchase / Number(transfer.refTime),
     byWeight: (Number(normalMax) / Number(cost.refTime)) * tokens / slotSeconds,
     byLength: (lengthMax / cost.length) * tokens / slotSeconds,
     bytesPerToken: cost.length / tokens,
