@@ -117,6 +117,10 @@ pub struct DeskAnswer {
 	pub receipt: Option<ReceiptJson>,
 	/// Time the desk took to decide, in microseconds (network excluded).
 	pub desk_micros: u64,
+	/// Of which: the chain check (`desk_check` runtime calls, retries included).
+	pub check_micros: u64,
+	/// Of which: the journal append and its sync.
+	pub journal_micros: u64,
 }
 
 /// Where a purchase stands.
@@ -243,12 +247,30 @@ fn receipt_json(
 	}
 }
 
+/// Where the desk's time went for one request, in microseconds.
+#[derive(Clone, Copy, Debug, Default)]
+struct Phases {
+	check: u64,
+	journal: u64,
+}
+
 /// The answer for a decision taken after `started`.
 fn answer(
 	decision: Decision,
 	id: Option<[u8; 32]>,
 	receipt: Option<ReceiptJson>,
 	started: Instant,
+) -> DeskAnswer {
+	answer_timed(decision, id, receipt, started, Phases::default())
+}
+
+/// [`answer`], with where the time went.
+fn answer_timed(
+	decision: Decision,
+	id: Option<[u8; 32]>,
+	receipt: Option<ReceiptJson>,
+	started: Instant,
+	phases: Phases,
 ) -> DeskAnswer {
 	let (name, reason, token) = match decision {
 		Decision::Deliver => ("deliver", None, None),
@@ -272,6 +294,8 @@ fn answer(
 		token,
 		receipt: if name == "deliver" { receipt } else { None },
 		desk_micros: started.elapsed().as_micros() as u64,
+		check_micros: phases.check,
+		journal_micros: phases.journal,
 	}
 }
 
@@ -392,17 +416,20 @@ where
 		}
 		let key = user_key(&buyer);
 		let mut storage = self.storage.clone();
+		let mut phases = Phases::default();
 		let (decision, id, promise) = loop {
 			// The record first, then the chain: if the worker resolves a token block after
 			// this read, the write below fails and the next attempt sees the new `W`.
 			let old = storage.get(STORAGE_PREFIX, &key);
 			let mut desk = Self::decode_desk(old.as_deref())?;
 			let best = self.client.info();
+			let checking = Instant::now();
 			let check = self
 				.client
 				.runtime_api()
 				.desk_check(best.best_hash, auditor.clone(), buyer.clone(), signed.clone())
 				.map_err(internal)?;
+			phases.check += checking.elapsed().as_micros() as u64;
 			let id = match check.verdict {
 				Ok(id) => id,
 				Err(refusal) => return Ok(reject(refusal, None, started)),
@@ -429,7 +456,9 @@ where
 						admitted_at: best.best_number,
 						keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
 					};
+					let journaling = Instant::now();
 					self.journal.append(&entry).map_err(internal)?;
+					phases.journal = journaling.elapsed().as_micros() as u64;
 				}
 				break (decision, id, kept);
 			}
@@ -440,7 +469,7 @@ where
 			self.add_promised(promise.claim_cost);
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
-		Ok(answer(decision, Some(id), receipt, started))
+		Ok(answer_timed(decision, Some(id), receipt, started, phases))
 	}
 
 	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {

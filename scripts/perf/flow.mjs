@@ -165,15 +165,19 @@ export async function flowLoad(node, keyring, options) {
       if (wait > 0) await sleep(wait);
       let decision;
       let deskMs = NaN;
+      let checkMs = NaN;
+      let journalMs = NaN;
       try {
         const answer = await sendToDesk(node, requests[r]);
         decision = answer.decision;
         deskMs = answer.deskMicros / 1e3;
+        checkMs = answer.checkMicros / 1e3;
+        journalMs = answer.journalMicros / 1e3;
       } catch (error) {
         decision = `error: ${error.message}`;
       }
       lastAnswer = performance.now();
-      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, decision });
+      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, checkMs, journalMs, decision });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, slot));
@@ -194,7 +198,10 @@ export async function flowLoad(node, keyring, options) {
 
   const measured = answers.filter((a) => a.scheduled >= t0 + warmup * 1000);
   const latencies = measured.map((a) => a.latency).sort((a, b) => a - b);
-  const deskTimes = measured.map((a) => a.deskMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
+  const sortedOf = (key) => measured.map((a) => a[key]).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
+  const deskTimes = sortedOf('deskMs');
+  const checkTimes = sortedOf('checkMs');
+  const journalTimes = sortedOf('journalMs');
   const decisions = {};
   for (const a of answers) decisions[a.decision] = (decisions[a.decision] ?? 0) + 1;
   const blocks = [...chain.blocks.values()].sort((a, b) => a.number - b.number);
@@ -217,6 +224,10 @@ export async function flowLoad(node, keyring, options) {
     p999: percentile(latencies, 99.9),
     deskP50: percentile(deskTimes, 50),
     deskP99: percentile(deskTimes, 99),
+    checkP50: percentile(checkTimes, 50),
+    checkP99: percentile(checkTimes, 99),
+    journalP50: percentile(journalTimes, 50),
+    journalP99: percentile(journalTimes, 99),
     slowerThan10ms: latencies.filter((ms) => ms > 10).length / Math.max(1, latencies.length),
     decisions,
     heldShare: (decisions.wait ?? 0) / Math.max(1, accepted),

@@ -46,6 +46,7 @@ export function printFlow(r, { slotSeconds = 6 } = {}) {
     `desk at the client (open loop, queueing included): p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms at ${fmt(r.deskPerSecond)} decisions/s` +
       ` (target p99 ≤ ${t.deskP99Ms} ms at ≥ ${fmt(t.deskDecisionsPerSecond)}/s:` +
       ` ${verdict(r.p99 <= t.deskP99Ms && r.deskPerSecond >= t.deskDecisionsPerSecond)});` +
-      ` p99.9 ${fmt(r.p999, 1)} ms, ${fmt(100 * r.slowerThan10ms, 2)}% above 10 ms; inside the desk (deskMicros): p50 ${fmt(r.deskP50, 2)} ms, p99 ${fmt(r.deskP99, 2)} ms`,
+      ` p99.9 ${fmt(r.p999, 1)} ms, ${fmt(100 * r.slowerThan10ms, 2)}% above 10 ms; inside the desk (deskMicros): p50 ${fmt(r.deskP50, 2)} ms, p99 ${fmt(r.deskP99, 2)} ms,` +
+      ` of which the chain check p50 ${fmt(r.checkP50, 2)} ms, p99 ${fmt(r.checkP99, 2)} ms and the journal p50 ${fmt(r.journalP50, 2)} ms, p99 ${fmt(r.journalP99, 2)} ms`,
   );
 }
