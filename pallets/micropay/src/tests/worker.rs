@@ -348,3 +348,58 @@ fn the_desk_refuses_a_merchant_that_cannot_receive_the_payout() {
 		assert!(Micropay::desk_check(&auditor(), &buyer(), desk_form(&to_known)).verdict.is_ok());
 	});
 }
+
+#[test]
+fn due_token_blocks_go_out_in_as_few_calls_as_the_bounds_allow_in_order() {
+	build_and_execute(|| {
+		let batch = issue(&buyer(), 64, 10, 500);
+		// Token blocks of 4, 4, 4, … purchases: the mock allows 32 purchases and 8 token blocks
+		// per call.
+		let blocks: Vec<crate::TokenBlockOf<Test>> = (0..10u32)
+			.map(|seq| crate::TokenBlock {
+				buyer: buyer(),
+				seq,
+				purchases: (0..4u32)
+					.map(|j| {
+						let index = (seq * 4 + j) % 64;
+						purchase_at(
+							&buyer_pair(),
+							&merchant(),
+							tokens(batch, index, 1),
+							false,
+							u64::from(index),
+						)
+					})
+					.collect::<Vec<_>>()
+					.try_into()
+					.unwrap(),
+			})
+			.collect();
+		let calls = Micropay::into_calls(blocks.clone());
+		assert_eq!(calls.iter().map(|call| call.len()).collect::<Vec<_>>(), vec![8, 2]);
+		let flat: Vec<_> = calls.into_iter().flat_map(|call| call.into_inner()).collect();
+		assert_eq!(flat, blocks, "every token block, once, in order");
+		// Bigger token blocks: the purchase bound closes a call first (3 × 11 > 32).
+		let big: Vec<crate::TokenBlockOf<Test>> = (0..3u32)
+			.map(|seq| crate::TokenBlock {
+				buyer: buyer(),
+				seq,
+				purchases: (0..11u32)
+					.map(|j| {
+						purchase_at(
+							&buyer_pair(),
+							&merchant(),
+							tokens(batch, j, 1),
+							false,
+							u64::from(seq * 11 + j),
+						)
+					})
+					.collect::<Vec<_>>()
+					.try_into()
+					.unwrap(),
+			})
+			.collect();
+		let calls = Micropay::into_calls(big);
+		assert_eq!(calls.iter().map(|call| call.len()).collect::<Vec<_>>(), vec![2, 1]);
+	});
+}
