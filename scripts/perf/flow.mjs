@@ -12,39 +12,13 @@
 import { u8aToHex } from '@polkadot/util';
 import { readFileSync } from 'node:fs';
 import { deskRequest, sendToDesk } from '../lib/desk.mjs';
-import { sendAndWaitInBlock } from '../lib/devnode.mjs';
+import { issueEach } from './load.mjs';
 
 export const TOKENS_PER_PURCHASE = 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted, p) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
-
-/** Sends `txs` (built by `make(nonce)`) from `signer` with consecutive nonces, `chunk` at a time. */
-async function sendAll(api, signer, count, make, { chunk = 250, onEvents = () => {} } = {}) {
-  let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
-  for (let i = 0; i < count; i += chunk) {
-    const pending = [];
-    for (let j = i; j < Math.min(count, i + chunk); j += 1) {
-      pending.push(sendAndWaitInBlock(api, make(j), signer, { nonce: nonce++ }).then(({ events }) => onEvents(j, events)));
-    }
-    await Promise.all(pending);
-  }
-}
-
-/** Issues each buyer one batch of `tokensEach` tokens (Bob is the dev bank). */
-async function issueBatches(api, bank, buyers, tokensEach, value) {
-  const expiresAt = (await api.rpc.chain.getHeader()).number.toNumber() + 20_000;
-  const batches = new Array(buyers.length);
-  await sendAll(api, bank, buyers.length, (i) => api.tx.micropay.issueTokens(buyers[i].address, tokensEach, value, expiresAt), {
-    onEvents: (i, events) => {
-      const issued = events.find(({ event }) => event.method === 'TokensIssued');
-      if (!issued) throw new Error(`no batch issued to buyer ${i}`);
-      batches[i] = issued.event.data.batch.toNumber();
-    },
-  });
-  return batches;
-}
 
 /** Chain-side records, one per imported block, and the finalized head. */
 function watchChain(api) {
@@ -131,7 +105,11 @@ export async function flowLoad(node, keyring, options) {
   const perBuyer = Math.ceil(total / buyerCount);
 
   log(`flow: issuing ${buyerCount} batches of ${perBuyer * TOKENS_PER_PURCHASE} tokens`);
-  const batches = await issueBatches(api, bob, buyers, perBuyer * TOKENS_PER_PURCHASE, value);
+  const issued = await issueEach(api, bob, buyers, perBuyer * TOKENS_PER_PURCHASE, { value, expiresIn: 20_000 });
+  const batches = buyers.map((buyer, i) => {
+    if (!issued.has(buyer.address)) throw new Error(`no batch issued to buyer ${i}`);
+    return issued.get(buyer.address);
+  });
 
   const signing = Date.now();
   const requests = [];

@@ -14,27 +14,33 @@ import { signedPurchase } from '../lib/purchase.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Issues batches one extrinsic at a time (the runtime has no utility pallet). */
-async function issueEach(api, bank, buyers, tokensPerBuyer) {
+/**
+ * Issues each of `buyers` one batch of `tokensPerBuyer` tokens of `value`, expiring
+ * `expiresIn` blocks from now (default: the longest lifetime), one extrinsic each (the runtime
+ * has no utility pallet), `chunk` in flight at a time; returns the batch id per buyer address.
+ */
+export async function issueEach(api, bank, buyers, tokensPerBuyer, { value = 1, expiresIn, chunk = 250 } = {}) {
   const now = (await api.rpc.chain.getHeader()).number.toNumber();
-  const expiresAt = now + api.consts.micropay.maxTokenLifetime.toNumber();
+  const expiresAt = now + (expiresIn ?? api.consts.micropay.maxTokenLifetime.toNumber());
   const batches = new Map();
   let nonce = (await api.rpc.system.accountNextIndex(bank.address)).toNumber();
-  const pending = buyers.map((buyer) =>
-    sendAndWaitInBlock(
-      api,
-      api.tx.micropay.issueTokens(buyer.address, tokensPerBuyer, 1, expiresAt),
-      bank,
-      { nonce: nonce++ },
-    ).then(({ events }) => {
-      for (const { event } of events) {
-        if (event.section === 'micropay' && event.method === 'TokensIssued') {
-          batches.set(event.data.owner.toString(), event.data.batch.toNumber());
+  for (let i = 0; i < buyers.length; i += chunk) {
+    const pending = buyers.slice(i, i + chunk).map((buyer) =>
+      sendAndWaitInBlock(
+        api,
+        api.tx.micropay.issueTokens(buyer.address, tokensPerBuyer, value, expiresAt),
+        bank,
+        { nonce: nonce++ },
+      ).then(({ events }) => {
+        for (const { event } of events) {
+          if (event.section === 'micropay' && event.method === 'TokensIssued') {
+            batches.set(event.data.owner.toString(), event.data.batch.toNumber());
+          }
         }
-      }
-    }),
-  );
-  await Promise.all(pending);
+      }),
+    );
+    await Promise.all(pending);
+  }
   return batches;
 }
 
