@@ -332,45 +332,64 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 	/// bond cannot back another promise); it then keeps `promise`. Else it is held (`Wait`).
 	pub fn admit(
 		&mut self,
-		mut purchase: DeskPurchase<AccountId, Signature>,
+		purchase: DeskPurchase<AccountId, Signature>,
 		w: u32,
 		now: u32,
 		limits: &BlockLimits,
 		promise: Option<Promise<Signature>>,
 	) -> Decision {
+		match self.admit_with(purchase, w, now, limits, || {
+			Ok::<_, core::convert::Infallible>(promise)
+		}) {
+			Ok(decision) => decision,
+			Err(never) => match never {},
+		}
+	}
+
+	/// [`Self::admit`], asking `promise` for the promise only once everything else allows
+	/// prepaying: the desk signs a receipt for a purchase it delivers, not for one it holds
+	/// or rejects. An error of `promise` admits nothing.
+	pub fn admit_with<E>(
+		&mut self,
+		mut purchase: DeskPurchase<AccountId, Signature>,
+		w: u32,
+		now: u32,
+		limits: &BlockLimits,
+		promise: impl FnOnce() -> Result<Option<Promise<Signature>>, E>,
+	) -> Result<Decision, E> {
 		let size = purchase.token_count();
 		if size == 0 || size > limits.max_tokens_per_purchase {
-			return Decision::Reject(Refusal::BadSize);
+			return Ok(Decision::Reject(Refusal::BadSize));
 		}
 		if self.pending().any(|pending| pending.id == purchase.id)
 			|| self.resolved.iter().any(|(id, _)| *id == purchase.id)
 		{
-			return Decision::Reject(Refusal::DoubleSold);
+			return Ok(Decision::Reject(Refusal::DoubleSold));
 		}
 		let pending: BTreeSet<&TokenId> =
 			self.pending().flat_map(|p| p.purchase.tokens.iter()).collect();
 		let mut seen = BTreeSet::new();
 		for token in &purchase.purchase.tokens {
 			if pending.contains(token) || !seen.insert(token) {
-				return Decision::Reject(Refusal::DoubleSpent(*token));
+				return Ok(Decision::Reject(Refusal::DoubleSpent(*token)));
 			}
 		}
 		if self.pending().count() >= MAX_PENDING {
-			return Decision::Reject(Refusal::DeskFull);
+			return Ok(Decision::Reject(Refusal::DeskFull));
 		}
 		let tokens_after = self.open_tokens().saturating_add(size);
 		// A promise must fit in the block being built, or it could meet a smaller `W` in
 		// the next one: so also fewer purchases than a block holds.
 		let fits = (self.open.len() as u32) < limits.max_purchases;
-		purchase.prepaid =
-			self.in_flight.is_none() && may_prepay(tokens_after, w) && fits && promise.is_some();
-		purchase.promise = if purchase.prepaid { promise } else { None };
+		let may_prepay = self.in_flight.is_none() && may_prepay(tokens_after, w) && fits;
+		purchase.promise = if may_prepay { promise()? } else { None };
+		purchase.prepaid = purchase.promise.is_some();
 		if self.open.is_empty() {
 			self.opened_at = now;
 		}
 		let decision = if purchase.prepaid { Decision::Deliver } else { Decision::Wait };
 		self.open.push(purchase);
-		decision
+		Ok(decision)
 	}
 
 	/// Puts back a purchase this desk admitted (as admitted: its prepaid flag and promise
@@ -717,6 +736,31 @@ mod tests {
 		assert_eq!(desk.open[0].promise, None);
 		assert_eq!(desk.admit(purchase(2, &[1]), 5, 0, &LIMITS, promise()), Decision::Deliver);
 		assert_eq!(desk.open[1].promised(), 9);
+	}
+
+	#[test]
+	fn a_receipt_is_asked_for_only_when_the_purchase_would_be_delivered() {
+		let mut desk = Desk::default();
+		let mut asked = 0;
+		let mut ask = || {
+			asked += 1;
+			Ok::<_, ()>(promise())
+		};
+		assert_eq!(desk.admit_with(purchase(1, &[0]), 5, 0, &LIMITS, &mut ask), Ok(Decision::Deliver));
+		// Held (it reaches W), rejected (double spend, double sell): no receipt is signed.
+		assert_eq!(desk.admit_with(purchase(2, &[1, 2, 3, 4]), 5, 0, &LIMITS, &mut ask), Ok(Decision::Wait));
+		assert_eq!(
+			desk.admit_with(purchase(3, &[0]), 5, 0, &LIMITS, &mut ask),
+			Ok(Decision::Reject(Refusal::DoubleSpent(TokenId::new(0, 0))))
+		);
+		assert_eq!(
+			desk.admit_with(purchase(1, &[9]), 5, 0, &LIMITS, &mut ask),
+			Ok(Decision::Reject(Refusal::DoubleSold))
+		);
+		assert_eq!(asked, 1);
+		// A promise that cannot be made admits nothing.
+		assert_eq!(desk.admit_with(purchase(4, &[7]), 9, 0, &LIMITS, || Err("no key")), Err("no key"));
+		assert_eq!(desk.open.len(), 2);
 	}
 
 	#[test]
