@@ -48,7 +48,10 @@ use sp_core::{
 	sr25519, Bytes, H256,
 };
 use sp_keystore::KeystorePtr;
-use std::{sync::Arc, time::Instant};
+use std::{
+	sync::{Arc, Mutex},
+	time::Instant,
+};
 
 use crate::desk_journal::{DeskJournal, JournalEntry};
 
@@ -199,6 +202,9 @@ pub struct Desk<C, S> {
 	storage: S,
 	journal: Arc<DeskJournal>,
 	keystore: KeystorePtr,
+	/// The auditor chosen at the best block the desk last served, with that block's hash:
+	/// one keystore listing and runtime call per best block, not per request.
+	chosen: Mutex<Option<(H256, Option<AccountId>)>>,
 }
 
 impl<C, S> Desk<C, S> {
@@ -210,7 +216,7 @@ impl<C, S> Desk<C, S> {
 		journal: Arc<DeskJournal>,
 		keystore: KeystorePtr,
 	) -> Self {
-		Self { client, storage, journal, keystore }
+		Self { client, storage, journal, keystore, chosen: Mutex::new(None) }
 	}
 }
 
@@ -309,9 +315,16 @@ where
 	C::Api: MicropayApi<Block, AccountId, Signature>,
 	S: OffchainStorage + 'static,
 {
-	/// The auditor this desk serves, by the rule the worker shares; `None` when no key of
-	/// this node is a registered auditor.
-	fn auditor(&self) -> RpcResult<Option<AccountId>> {
+	/// The auditor this desk serves at best block `best`, by the rule the worker shares;
+	/// `None` when no key of this node is a registered auditor. Once the node has auditor
+	/// keys, asked once per best block (a key inserted meanwhile counts from the next one).
+	fn auditor(&self, best: H256) -> RpcResult<Option<AccountId>> {
+		let mut chosen = self.chosen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if let Some((at, auditor)) = chosen.as_ref() {
+			if *at == best {
+				return Ok(auditor.clone());
+			}
+		}
 		let candidates: Vec<AccountId> = self
 			.keystore
 			.sr25519_public_keys(AUDITOR_KEY_TYPE)
@@ -321,8 +334,9 @@ where
 		if candidates.is_empty() {
 			return Ok(None);
 		}
-		let best = self.client.info().best_hash;
-		self.client.runtime_api().desk_auditor(best, candidates).map_err(internal)
+		let auditor = self.client.runtime_api().desk_auditor(best, candidates).map_err(internal)?;
+		*chosen = Some((best, auditor.clone()));
+		Ok(auditor)
 	}
 
 	fn read_u128(&self, key: &[u8]) -> u128 {
@@ -397,7 +411,7 @@ where
 	/// Decides on `request` and records an accepted purchase.
 	fn decide(&self, request: PurchaseRequest) -> RpcResult<DeskAnswer> {
 		let started = Instant::now();
-		let Some(auditor) = self.auditor()? else {
+		let Some(auditor) = self.auditor(self.client.info().best_hash)? else {
 			return Ok(reject(Refusal::AuditorInactive, None, started));
 		};
 		let signature = sr25519::Signature::try_from(&request.signature[..])
@@ -434,12 +448,13 @@ where
 				Ok(id) => id,
 				Err(refusal) => return Ok(reject(refusal, None, started)),
 			};
-			let promise =
-				self.promise(&auditor, id, &request.merchant, &check, best.best_number)?;
 			let entry =
 				DeskPurchase { id, purchase: signed.clone(), prepaid: false, promise: None };
+			// The receipt is signed only for a purchase the desk delivers.
 			let decision =
-				desk.admit(entry, check.block_size, best.best_number, &check.limits, promise);
+				desk.admit_with(entry, check.block_size, best.best_number, &check.limits, || {
+					self.promise(&auditor, id, &request.merchant, &check, best.best_number)
+				})?;
 			if let Decision::Reject(refusal) = decision {
 				return Ok(reject(refusal, Some(id), started));
 			}
@@ -457,7 +472,16 @@ where
 						keep_until: best.best_number.saturating_add(settle_horizon(&check.limits)),
 					};
 					let journaling = Instant::now();
-					self.journal.append(&entry).map_err(internal)?;
+					// A promise is on disk before the merchant hears of it; a held purchase
+					// is in the file (it outlives the node's process) and reaches the disk
+					// with the next promise's sync: until then a crash of the machine may
+					// lose it, which costs nobody anything (the merchant has delivered
+					// nothing, the buyer's tokens stay unspent, the merchant may send it again).
+					if decision == Decision::Deliver {
+						self.journal.append(&entry).map_err(internal)?;
+					} else {
+						self.journal.append_unsynced(&entry).map_err(internal)?;
+					}
 					phases.journal = journaling.elapsed().as_micros() as u64;
 				}
 				break (decision, id, kept);
@@ -553,10 +577,10 @@ where
 	}
 
 	fn exposure_answer(&self) -> RpcResult<ExposureAnswer> {
-		let auditor = self
-			.auditor()?
-			.ok_or_else(|| internal("no key of this node is a registered auditor"))?;
 		let best = self.client.info().best_hash;
+		let auditor = self
+			.auditor(best)?
+			.ok_or_else(|| internal("no key of this node is a registered auditor"))?;
 		let cover: Option<AuditorCover> =
 			self.client.runtime_api().auditor_cover(best, auditor.clone()).map_err(internal)?;
 		let cover = cover.ok_or_else(|| internal("the auditor is not registered"))?;
