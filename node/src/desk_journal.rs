@@ -229,26 +229,39 @@ impl DeskJournal {
 	/// # Errors
 	/// The write or a sync failed: the purchase must not be acknowledged.
 	pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
-		let mine = {
-			let mut state = lock(&self.state);
-			if lock(&self.sync).failed {
-				return Err(io::Error::other("an earlier sync of the desk journal failed"));
-			}
-			if state.entries >= self.segment_entries {
-				self.rotate(&mut state, entry.admitted_at)?;
-			}
-			let before = state.file.metadata()?.len();
-			if let Err(error) = (&*state.file).write_all(&frame(entry)) {
-				// A frame cut short would end the segment for every later entry: cut it off.
-				let _ = state.file.set_len(before);
-				return Err(error);
-			}
-			state.entries += 1;
-			state.keep_until = state.keep_until.max(entry.keep_until);
-			state.written += 1;
-			state.written
-		};
+		let mine = self.write(entry)?;
 		self.wait_synced(mine)
+	}
+
+	/// Appends `entry` without waiting for the disk: it is in the file, so it outlives the
+	/// node's process (the kernel holds it), but not a crash of the machine until the next
+	/// [`Self::append`] or segment rotation syncs it (frames reach the disk in order).
+	///
+	/// # Errors
+	/// The write failed, or an earlier sync did.
+	pub fn append_unsynced(&self, entry: &JournalEntry) -> io::Result<()> {
+		self.write(entry).map(|_| ())
+	}
+
+	/// Writes `entry`'s frame; returns its number.
+	fn write(&self, entry: &JournalEntry) -> io::Result<u64> {
+		let mut state = lock(&self.state);
+		if lock(&self.sync).failed {
+			return Err(io::Error::other("an earlier sync of the desk journal failed"));
+		}
+		if state.entries >= self.segment_entries {
+			self.rotate(&mut state, entry.admitted_at)?;
+		}
+		let before = state.file.metadata()?.len();
+		if let Err(error) = (&*state.file).write_all(&frame(entry)) {
+			// A frame cut short would end the segment for every later entry: cut it off.
+			let _ = state.file.set_len(before);
+			return Err(error);
+		}
+		state.entries += 1;
+		state.keep_until = state.keep_until.max(entry.keep_until);
+		state.written += 1;
+		Ok(state.written)
 	}
 
 	/// Returns once frame `mine` is on disk: syncs for everyone if no one is syncing, else
@@ -483,6 +496,25 @@ mod tests {
 		ids.sort_unstable();
 		assert_eq!(ids, (0..200u8).collect::<Vec<_>>());
 		assert_eq!(lock(&journal.sync).synced, 200);
+	}
+
+	#[test]
+	fn an_unsynced_append_is_in_the_file_at_once_and_the_next_synced_append_covers_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("desk.journal");
+		let journal = DeskJournal::open_with_segments_of(&path, 3).unwrap();
+		journal.append_unsynced(&entry(1, 10)).unwrap();
+		assert_eq!(lock(&journal.sync).synced, 0, "not waited for");
+		// What a restart after the process was killed reads: the file as the kernel holds it.
+		assert_eq!(read_entries(&segment_path(&path, 0)).unwrap(), vec![entry(1, 10)]);
+		journal.append(&entry(2, 10)).unwrap();
+		assert_eq!(lock(&journal.sync).synced, 2, "one sync covers both frames");
+		// A rotation syncs what the closed segment holds.
+		journal.append_unsynced(&entry(3, 10)).unwrap();
+		journal.append_unsynced(&entry(4, 10)).unwrap();
+		assert_eq!(lock(&journal.sync).synced, 3);
+		let ids: Vec<u8> = journal.entries().unwrap().iter().map(|e| e.purchase.id[0]).collect();
+		assert_eq!(ids, vec![1, 2, 3, 4]);
 	}
 
 	#[test]
