@@ -20,13 +20,19 @@ const percentile = (sorted, p) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
 
-/** Chain-side records, one per imported block, and the finalized head. */
+/**
+ * Chain-side records, one per imported block, and the finalized head. Blocks are only noted
+ * while the load is offered and read once `resume` is called: decoding a block of thousands of
+ * purchases takes this process's single thread for a second or more, which would stall the
+ * requests it sends to the desk meanwhile (and take a core from the node).
+ */
 function watchChain(api) {
   const blocks = new Map();
   let finalized = 0;
   const pending = [];
-  const subscriptions = [
-    api.rpc.chain.subscribeNewHeads((header) => {
+  const noted = [];
+  let reading = false;
+  const read = (header) => {
       pending.push(
         (async () => {
           const at = await api.at(header.hash);
@@ -66,6 +72,11 @@ function watchChain(api) {
           blocks.set(record.number, record);
         })().catch((error) => console.error(`block #${header.number}: ${error.message}`)),
       );
+  };
+  const subscriptions = [
+    api.rpc.chain.subscribeNewHeads((header) => {
+      if (reading) read(header);
+      else noted.push(header);
     }),
     api.rpc.chain.subscribeFinalizedHeads((header) => {
       finalized = Math.max(finalized, header.number.toNumber());
@@ -74,6 +85,11 @@ function watchChain(api) {
   return {
     blocks,
     finalized: () => finalized,
+    /** Reads the blocks noted so far, and every later one as it comes. */
+    resume() {
+      reading = true;
+      for (const header of noted.splice(0)) read(header);
+    },
     async stop() {
       for (const unsubscribe of await Promise.all(subscriptions)) unsubscribe();
       await Promise.all(pending);
@@ -164,6 +180,7 @@ export async function flowLoad(node, keyring, options) {
   const windowStart = sendEnd - (performance.now() - (t0 + warmup * 1000));
   log(`flow: ${total} purchases answered in ${sentFor.toFixed(1)} s (offered ${warmup + seconds} s)`);
 
+  chain.resume();
   const accepted = answers.filter((a) => a.decision === 'deliver' || a.decision === 'wait').length;
   // Let the worker settle what the desk accepted (a token block waits at most DeskMaxBlockAge).
   const drainDeadline = Date.now() + 180_000;
@@ -180,6 +197,11 @@ export async function flowLoad(node, keyring, options) {
   const deskTimes = sortedOf('deskMs');
   const checkTimes = sortedOf('checkMs');
   const journalTimes = sortedOf('journalMs');
+  // A promise (deliver) waits for the journal's sync, a held purchase (wait) does not.
+  const deskTimesOf = (decision) =>
+    measured.filter((a) => a.decision === decision && !Number.isNaN(a.deskMs)).map((a) => a.deskMs).sort((a, b) => a - b);
+  const deliverTimes = deskTimesOf('deliver');
+  const waitTimes = deskTimesOf('wait');
   const decisions = {};
   for (const a of answers) decisions[a.decision] = (decisions[a.decision] ?? 0) + 1;
   const blocks = [...chain.blocks.values()].sort((a, b) => a.number - b.number);
@@ -206,6 +228,12 @@ export async function flowLoad(node, keyring, options) {
     checkP99: percentile(checkTimes, 99),
     journalP50: percentile(journalTimes, 50),
     journalP99: percentile(journalTimes, 99),
+    deliverCount: deliverTimes.length,
+    deliverP50: percentile(deliverTimes, 50),
+    deliverP99: percentile(deliverTimes, 99),
+    waitCount: waitTimes.length,
+    waitP50: percentile(waitTimes, 50),
+    waitP99: percentile(waitTimes, 99),
     slowerThan10ms: latencies.filter((ms) => ms > 10).length / Math.max(1, latencies.length),
     decisions,
     heldShare: (decisions.wait ?? 0) / Math.max(1, accepted),
