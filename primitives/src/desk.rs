@@ -338,9 +338,9 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		limits: &BlockLimits,
 		promise: Option<Promise<Signature>>,
 	) -> Decision {
-		match self.admit_with(purchase, w, now, limits, || {
-			Ok::<_, core::convert::Infallible>(promise)
-		}) {
+		match self
+			.admit_with(purchase, w, now, limits, || Ok::<_, core::convert::Infallible>(promise))
+		{
 			Ok(decision) => decision,
 			Err(never) => match never {},
 		}
@@ -746,9 +746,15 @@ mod tests {
 			asked += 1;
 			Ok::<_, ()>(promise())
 		};
-		assert_eq!(desk.admit_with(purchase(1, &[0]), 5, 0, &LIMITS, &mut ask), Ok(Decision::Deliver));
+		assert_eq!(
+			desk.admit_with(purchase(1, &[0]), 5, 0, &LIMITS, &mut ask),
+			Ok(Decision::Deliver)
+		);
 		// Held (it reaches W), rejected (double spend, double sell): no receipt is signed.
-		assert_eq!(desk.admit_with(purchase(2, &[1, 2, 3, 4]), 5, 0, &LIMITS, &mut ask), Ok(Decision::Wait));
+		assert_eq!(
+			desk.admit_with(purchase(2, &[1, 2, 3, 4]), 5, 0, &LIMITS, &mut ask),
+			Ok(Decision::Wait)
+		);
 		assert_eq!(
 			desk.admit_with(purchase(3, &[0]), 5, 0, &LIMITS, &mut ask),
 			Ok(Decision::Reject(Refusal::DoubleSpent(TokenId::new(0, 0))))
@@ -759,7 +765,10 @@ mod tests {
 		);
 		assert_eq!(asked, 1);
 		// A promise that cannot be made admits nothing.
-		assert_eq!(desk.admit_with(purchase(4, &[7]), 9, 0, &LIMITS, || Err("no key")), Err("no key"));
+		assert_eq!(
+			desk.admit_with(purchase(4, &[7]), 9, 0, &LIMITS, || Err("no key")),
+			Err("no key")
+		);
 		assert_eq!(desk.open.len(), 2);
 	}
 
