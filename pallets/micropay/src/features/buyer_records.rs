@@ -15,21 +15,17 @@ use frame_support::{
 use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
-	/// Holds the record deposit from `auditor` (`info` its record) if it has no record of
-	/// `buyer` yet: from its free balance, topped up from its bond like a payout, so a new
-	/// buyer's token block does not fail while the bond can pay. Returns whether it held one
-	/// (a new buyer).
+	/// Holds the record deposit for a new (auditor, buyer) record from `auditor` (`info` its
+	/// record): from its free balance, topped up from its bond like a payout, so a new
+	/// buyer's token block does not fail while the bond can pay. The caller has found no
+	/// record of the buyer.
 	///
 	/// # Errors
 	/// `InsufficientBalance` if free balance and bond together cannot afford the deposit.
-	pub(crate) fn ensure_buyer_record(
+	pub(crate) fn hold_record_deposit(
 		auditor: &T::AccountId,
 		info: &mut AuditorInfoOf<T>,
-		buyer: &T::AccountId,
-	) -> Result<bool, DispatchError> {
-		if Trust::<T>::contains_key(auditor, buyer) {
-			return Ok(false);
-		}
+	) -> DispatchResult {
 		let deposit = T::BuyerRecordDeposit::get();
 		let free =
 			T::Currency::reducible_balance(auditor, Preservation::Preserve, Fortitude::Polite);
@@ -40,7 +36,7 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Currency::hold(&HoldReason::BuyerRecord.into(), auditor, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		Ok(true)
+		Ok(())
 	}
 
 	/// Removes `auditor`'s records of `buyer` and releases their deposit. The buyer's next

@@ -83,8 +83,6 @@ pub(crate) struct CallLedger<T: Config> {
 /// What one extrinsic of token blocks did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CallOutcome {
-	/// Token blocks validated and settled.
-	pub settled: u32,
 	/// Token blocks refused whole (`TokenBlockRefused`).
 	pub refused: u32,
 	/// Invalid tokens over all settled token blocks.
@@ -171,7 +169,6 @@ impl<T: Config> Pallet<T> {
 				&mut ledger,
 			) {
 				Ok((summary, new_buyer)) => {
-					outcome.settled = outcome.settled.saturating_add(1);
 					outcome.invalid = outcome.invalid.saturating_add(summary.invalid.total());
 					outcome.new_buyers = outcome.new_buyers.saturating_add(u32::from(new_buyer));
 				},
@@ -208,11 +205,16 @@ impl<T: Config> Pallet<T> {
 		scope: &mut Scope<T>,
 		ledger: &mut CallLedger<T>,
 	) -> Result<(TokenBlockSummary<BalanceOf<T>>, bool), DispatchError> {
-		let prepaid_limit = Self::buyer_trust(auditor, buyer).prepaid_limit;
-		Self::ensure_well_formed(auditor, purchases, prepaid_limit)?;
+		// The trust record is read once: for the prepaid limit, to know a new buyer, to update.
+		let stored = Trust::<T>::get(auditor, buyer);
+		let new_buyer = stored.is_none();
+		let trust = stored.unwrap_or_else(Self::new_buyer_trust);
+		Self::ensure_well_formed(auditor, purchases, trust.prepaid_limit)?;
 		ensure!(NextBlockSeq::<T>::get(auditor, buyer) == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
-		let new_buyer = Self::ensure_buyer_record(auditor, info, buyer)?;
+		if new_buyer {
+			Self::hold_record_deposit(auditor, info)?;
+		}
 
 		let verdicts = Self::validate_in(buyer, purchases, scope);
 		let mut summary = Self::book(info, seq, &verdicts, scope, ledger);
@@ -225,7 +227,7 @@ impl<T: Config> Pallet<T> {
 			summary,
 		});
 		ledger.auditor_risk = ledger.auditor_risk.saturating_add(summary.risk);
-		Self::update_trust(auditor.clone(), buyer.clone(), &summary, ledger.auditor_risk);
+		Self::update_trust(auditor.clone(), buyer.clone(), trust, &summary, ledger.auditor_risk);
 		Ok((summary, new_buyer))
 	}
 

@@ -23,13 +23,16 @@ impl<T: Config> Pallet<T> {
 
 	/// The trust record of `buyer` with `auditor` (the default one if none is stored).
 	pub fn buyer_trust(auditor: &T::AccountId, buyer: &T::AccountId) -> UserTrust {
-		Trust::<T>::get(auditor, buyer).unwrap_or_else(|| {
-			UserTrust::new(TrustState::new(
-				TrustProfile::Neutral,
-				T::DefaultBlockTokens::get(),
-				&Self::trust_params(),
-			))
-		})
+		Trust::<T>::get(auditor, buyer).unwrap_or_else(Self::new_buyer_trust)
+	}
+
+	/// The trust a buyer starts with: the neutral profile at `DefaultBlockTokens`.
+	pub(crate) fn new_buyer_trust() -> UserTrust {
+		UserTrust::new(TrustState::new(
+			TrustProfile::Neutral,
+			T::DefaultBlockTokens::get(),
+			&Self::trust_params(),
+		))
 	}
 
 	/// Sets `buyer`'s profile and `W_0` for `auditor`; trust restarts, risk is kept, and
@@ -50,12 +53,15 @@ impl<T: Config> Pallet<T> {
 			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
 			Error::<T>::BlockSizeOutOfBounds
 		);
-		let bond_before = info.bond;
-		Self::ensure_buyer_record(&auditor, &mut info, &buyer)?;
-		if info.bond != bond_before {
-			Auditors::<T>::insert(&auditor, info);
+		let stored = Trust::<T>::get(&auditor, &buyer);
+		if stored.is_none() {
+			let bond_before = info.bond;
+			Self::hold_record_deposit(&auditor, &mut info)?;
+			if info.bond != bond_before {
+				Auditors::<T>::insert(&auditor, info);
+			}
 		}
-		let mut record = Self::buyer_trust(&auditor, &buyer);
+		let mut record = stored.unwrap_or_else(Self::new_buyer_trust);
 		record.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
 		Trust::<T>::insert(&auditor, &buyer, record);
 		Self::deposit_event(Event::TrustProfileSet { auditor, buyer, profile, initial_size });
@@ -63,15 +69,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Recomputes `buyer`'s trust and next block size from a settled block, and adds the
-	/// block's risk to the buyer's total. `auditor_risk` is the auditor's total with this
+	/// block's risk to the buyer's total; `record` is its trust record before the block. `auditor_risk` is the auditor's total with this
 	/// block's risk, which the caller stores once per extrinsic.
 	pub(crate) fn update_trust(
 		auditor: T::AccountId,
 		buyer: T::AccountId,
+		mut record: UserTrust,
 		summary: &TokenBlockSummary<BalanceOf<T>>,
 		auditor_risk: i128,
 	) {
-		let mut record = Self::buyer_trust(&auditor, &buyer);
 		let outcome =
 			record.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
 		let (profile, user_risk) = (record.state.profile, record.risk);
