@@ -1,7 +1,8 @@
 //! A mock runtime (system, balances, micropay) with real sr25519 buyer keys.
 
 use crate::{
-	self as pallet_micropay, BatchId, BlockPurchase, GammaMode, NextBatchId, Recovery, TokenId,
+	self as pallet_micropay, BatchId, BlockPurchase, GammaMode, NextBatchId, Recovery, TokenBlock,
+	TokenBlockOf, TokenId,
 };
 use codec::Encode;
 use frame_support::{
@@ -341,6 +342,21 @@ pub fn purchase_at(
 ) -> TestPurchase {
 	let genesis = System::block_hash(0);
 	sign_purchase(signer, merchant, &auditor(), tokens, prepaid, created_at, genesis.as_ref())
+}
+
+/// A held purchase of the main buyer to the main merchant paying with token `index` of
+/// `batch`, created at `created_at` (distinct times make distinct purchases).
+pub fn one_token_purchase(batch: BatchId, index: u32, created_at: u64) -> TestPurchase {
+	purchase_at(&buyer_pair(), &merchant(), tokens(batch, index, 1), false, created_at)
+}
+
+/// `user`'s token block `seq` of `purchases`.
+pub fn token_block(user: &AccountId, seq: u32, purchases: Vec<TestPurchase>) -> TokenBlockOf<Test> {
+	TokenBlock {
+		buyer: user.clone(),
+		seq,
+		purchases: purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
+	}
 }
 
 /// A purchase for `auditor`, signed by `signer` for the chain whose genesis hash is `genesis`.

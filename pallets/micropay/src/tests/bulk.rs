@@ -3,7 +3,7 @@
 
 use crate::{
 	mock::*, Error, Event, InvalidReason, LastTokenBlock, NextBlockSeq, SettledByExpiry,
-	SettledPurchases, TokenBlock, TokenBlockOf, TokenStatus,
+	SettledPurchases, TokenBlockOf, TokenStatus,
 };
 use frame_support::{
 	assert_noop, assert_ok, dispatch::DispatchResultWithPostInfo, pallet_prelude::Pays,
@@ -15,14 +15,6 @@ const V: Balance = 10;
 fn free(who: &AccountId) -> Balance {
 	use frame_support::traits::fungible::Inspect;
 	Balances::balance(who)
-}
-
-fn token_block(user: &AccountId, seq: u32, purchases: Vec<TestPurchase>) -> TokenBlockOf<Test> {
-	TokenBlock {
-		buyer: user.clone(),
-		seq,
-		purchases: purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
-	}
 }
 
 /// Submits `blocks` in one `submit_blocks`; their tokens are all of the genesis bank.
@@ -209,16 +201,7 @@ fn a_call_with_no_token_block_or_too_many_purchases_is_refused() {
 		let blocks = (0..3u32)
 			.map(|seq| {
 				let purchases = (0..11u32)
-					.map(|j| {
-						let index = seq * 11 + j;
-						purchase_at(
-							&buyer_pair(),
-							&merchant(),
-							tokens(batch, index, 1),
-							false,
-							u64::from(index),
-						)
-					})
+					.map(|j| one_token_purchase(batch, seq * 11 + j, u64::from(seq * 11 + j)))
 					.collect();
 				token_block(&buyer(), seq, purchases)
 			})

@@ -64,13 +64,7 @@ fn an_honest_users_block_size_stays_put_without_recovery() {
 		));
 		let batch = issue(&buyer(), 5, 10, 500);
 		for seq in 0..5u32 {
-			let block = vec![purchase_at(
-				&buyer_pair(),
-				&merchant(),
-				tokens(batch, seq, 1),
-				false,
-				seq.into(),
-			)];
+			let block = vec![one_token_purchase(batch, seq, seq.into())];
 			assert_ok!(submit(seq, block));
 			let record = Trust::<Test>::get(auditor(), buyer()).unwrap();
 			assert_eq!(record.state.block_size, 20);

@@ -355,24 +355,15 @@ fn due_token_blocks_go_out_in_as_few_calls_as_the_bounds_allow_in_order() {
 		let batch = issue(&buyer(), 64, 10, 500);
 		// Token blocks of 4, 4, 4, … purchases: the mock allows 32 purchases and 8 token blocks
 		// per call.
-		let blocks: Vec<crate::TokenBlockOf<Test>> = (0..10u32)
-			.map(|seq| crate::TokenBlock {
-				buyer: buyer(),
-				seq,
-				purchases: (0..4u32)
+		let blocks: Vec<_> = (0..10u32)
+			.map(|seq| {
+				let purchases = (0..4u32)
 					.map(|j| {
 						let index = (seq * 4 + j) % 64;
-						purchase_at(
-							&buyer_pair(),
-							&merchant(),
-							tokens(batch, index, 1),
-							false,
-							u64::from(index),
-						)
+						one_token_purchase(batch, index, u64::from(index))
 					})
-					.collect::<Vec<_>>()
-					.try_into()
-					.unwrap(),
+					.collect();
+				token_block(&buyer(), seq, purchases)
 			})
 			.collect();
 		let calls = Micropay::into_calls(blocks.clone());
@@ -380,23 +371,12 @@ fn due_token_blocks_go_out_in_as_few_calls_as_the_bounds_allow_in_order() {
 		let flat: Vec<_> = calls.into_iter().flat_map(|call| call.into_inner()).collect();
 		assert_eq!(flat, blocks, "every token block, once, in order");
 		// Bigger token blocks: the purchase bound closes a call first (3 × 11 > 32).
-		let big: Vec<crate::TokenBlockOf<Test>> = (0..3u32)
-			.map(|seq| crate::TokenBlock {
-				buyer: buyer(),
-				seq,
-				purchases: (0..11u32)
-					.map(|j| {
-						purchase_at(
-							&buyer_pair(),
-							&merchant(),
-							tokens(batch, j, 1),
-							false,
-							u64::from(seq * 11 + j),
-						)
-					})
-					.collect::<Vec<_>>()
-					.try_into()
-					.unwrap(),
+		let big: Vec<_> = (0..3u32)
+			.map(|seq| {
+				let purchases = (0..11u32)
+					.map(|j| one_token_purchase(batch, j, u64::from(seq * 11 + j)))
+					.collect();
+				token_block(&buyer(), seq, purchases)
 			})
 			.collect();
 		let calls = Micropay::into_calls(big);
