@@ -193,13 +193,12 @@ export async function flowLoad(node, keyring, options) {
 
   const measured = answers.filter((a) => a.scheduled >= t0 + warmup * 1000);
   const latencies = measured.map((a) => a.latency).sort((a, b) => a - b);
-  const sortedOf = (key) => measured.map((a) => a[key]).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
+  const sortedOf = (key, rows = measured) => rows.map((a) => a[key]).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
   const deskTimes = sortedOf('deskMs');
   const checkTimes = sortedOf('checkMs');
   const journalTimes = sortedOf('journalMs');
   // A promise (deliver) waits for the journal's sync, a held purchase (wait) does not.
-  const deskTimesOf = (decision) =>
-    measured.filter((a) => a.decision === decision && !Number.isNaN(a.deskMs)).map((a) => a.deskMs).sort((a, b) => a - b);
+  const deskTimesOf = (decision) => sortedOf('deskMs', measured.filter((a) => a.decision === decision));
   const deliverTimes = deskTimesOf('deliver');
   const waitTimes = deskTimesOf('wait');
   const decisions = {};
