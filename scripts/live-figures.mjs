@@ -24,6 +24,7 @@ import { repoRoot, sendAndWaitInBlock } from './lib/devnode.mjs';
 import { buyAtDesk } from './lib/desk.mjs';
 import { signedPurchase } from './lib/purchase.mjs';
 import { startTestnet, waitForPeers } from './lib/testnet.mjs';
+import { nextBlockSeq } from './lib/records.mjs';
 
 const options = { buyers: 20, rounds: 6, rate: 0.1, seed: 7 };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -134,7 +135,7 @@ try {
       const tokens = Array.from({ length: w }, (_, i) => ({ batch: b.batch, index: b.next + i }));
       b.next += w;
       const invalid = tokens.filter(() => random() < options.rate);
-      const seq = (await api.query.micropay.nextBlockSeq(dave.address, b.pair.address)).toNumber();
+      const seq = await nextBlockSeq(api, dave.address, b.pair.address);
       plans.push({ b, w, tokens, invalid, seq });
     }
     // Prepaid purchases first (all tokens still unspent), then the held one that reaches W
@@ -159,7 +160,7 @@ try {
       const elsewhere = signedPurchase(api, plan.b.pair, {
         merchant, auditor: eve.address, item, createdAt: createdAt++, tokens: plan.invalid, prepaid: false,
       });
-      const eveSeq = (await api.query.micropay.nextBlockSeq(eve.address, plan.b.pair.address)).toNumber();
+      const eveSeq = await nextBlockSeq(api, eve.address, plan.b.pair.address);
       const tx = api.tx.micropay.submitBlock(plan.b.pair.address, eveSeq, [elsewhere.purchase]);
       spends.push(tx.signAndSend(eve, { nonce: eveNonce + eveSent++, tip: 1_000_000n }));
     }

@@ -70,12 +70,16 @@ impl_opaque_keys! {
 /// 201: token blocks in bulk (`submit_blocks`, call index 12; existing calls encode as before,
 /// so `transaction_version` stays) and settled ids indexed in pages per extrinsic (storage
 /// version 2 of the pallet; no migration: no chain holds version 1 state worth keeping).
+///
+/// 202: one buyer record per (auditor, buyer) (`BuyerRecords`, storage version 3) in place of
+/// `Trust`, `NextBlockSeq` and `LastTokenBlock`; migrated on upgrade (`Migrations`). Calls
+/// encode as before, so `transaction_version` stays.
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),
 	impl_name: Cow::Borrowed("micropay-node"),
 	authoring_version: 1,
-	spec_version: 201,
+	spec_version: 202,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -157,8 +161,9 @@ pub type UncheckedExtrinsic =
 /// The payload a transaction signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on runtime upgrade, besides the pallets' own.
-type Migrations = ();
+/// Migrations to run on runtime upgrade, besides the pallets' own: each runs once, when the
+/// pallet's stored version is the one it leads from.
+type Migrations = (pallet_micropay::migrations::v3::MigrateV2ToV3<Runtime>,);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

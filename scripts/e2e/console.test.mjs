@@ -26,6 +26,7 @@ import { buildConsole, serveConsole } from '../lib/console.mjs';
 import { deskExposure } from '../lib/desk.mjs';
 import { freePort, repoRoot, sendAndWaitInBlock, startDevNode } from '../lib/devnode.mjs';
 import { signedPurchase } from '../lib/purchase.mjs';
+import { lastTokenBlock } from '../lib/records.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const UNIT = 10n ** 12n;
@@ -173,7 +174,7 @@ async function auditorView(page, auditor, buyer, { invalid = 'none' } = {}) {
   assert.deepEqual(row, { w: want['buyer-w'], gamma: want['buyer-gamma'], trust: want['buyer-trust'] });
   // The token block as the chain stored it, its invalid tokens by reason, and the chart's
   // two points (start, after token block 0).
-  const last = (await api.query.micropay.lastTokenBlock(auditor.address, buyer.address)).unwrap();
+  const last = await lastTokenBlock(api, auditor.address, buyer.address);
   const blockRow = await page.$eval('#token-blocks tr[data-seq="0"]', (tr) => ({
     tokens: tr.querySelector('[data-col=tokens]').textContent,
     valid: tr.querySelector('[data-col=valid]').textContent,

@@ -11,6 +11,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { buyAtDesk, purchaseStatus, waitForStatus } from '../lib/desk.mjs';
 import { sendAndWaitInBlock, startDevNode, waitForBlock } from '../lib/devnode.mjs';
+import { lastTokenBlock, nextBlockSeq } from '../lib/records.mjs';
 
 let basePath;
 let node;
@@ -74,7 +75,7 @@ test('delivered and held purchases survive kill -9 and their block is submitted 
   const settledAt = (await api.rpc.chain.getHeader()).number.toNumber();
   // A few blocks later the block has still been settled once: sequence 1, three purchases.
   await waitForBlock(api, settledAt + 3);
-  assert.equal((await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber(), 1);
-  const last = (await api.query.micropay.lastTokenBlock(alice.address, charlie.address)).unwrap();
+  assert.equal(await nextBlockSeq(api, alice.address, charlie.address), 1);
+  const last = await lastTokenBlock(api, alice.address, charlie.address);
   assert.deepEqual([last.seq.toNumber(), last.purchases.toNumber(), last.valid.toNumber()], [0, 3, 20]);
 });

@@ -13,6 +13,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { buyAtDesk, deskRequest, sendToDesk, waitForStatus } from '../lib/desk.mjs';
 import { sendAndWaitInBlock, startDevNode } from '../lib/devnode.mjs';
 import { purchasePayload, signedPurchase, wrapBytes } from '../lib/purchase.mjs';
+import { lastTokenBlock, nextBlockSeq } from '../lib/records.mjs';
 
 const UNIT = 10n ** 12n;
 const VALUE = UNIT / 100n; // 0.01 MPY per token
@@ -117,9 +118,9 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   }
 
   // Each block settled exactly once.
-  assert.equal((await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber(), 1);
-  assert.equal((await api.query.micropay.nextBlockSeq(alice.address, dave.address)).toNumber(), 1);
-  const daveBlock = (await api.query.micropay.lastTokenBlock(alice.address, dave.address)).unwrap();
+  assert.equal(await nextBlockSeq(api, alice.address, charlie.address), 1);
+  assert.equal(await nextBlockSeq(api, alice.address, dave.address), 1);
+  const daveBlock = await lastTokenBlock(api, alice.address, dave.address);
   assert.equal(daveBlock.invalid.doubleSpentOnChain.toNumber(), 5);
   assert.equal(daveBlock.valid.toNumber(), 15);
 

@@ -10,6 +10,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndWaitInBlock, startDevNode, waitForBlock } from '../lib/devnode.mjs';
 import { buyAtDesk, buyerExposure, deskExposure } from '../lib/desk.mjs';
 import { claimArgs, purchasePayload, receiptPayload, signedPurchase } from '../lib/purchase.mjs';
+import { nextBlockSeq } from '../lib/records.mjs';
 
 const UNIT = 10n ** 12n;
 const VALUE = UNIT / 10n;
@@ -58,7 +59,7 @@ test('two auditors: only the named one settles, nothing is paid twice, receipts 
   assert.equal(await free(eve.address), eveBefore);
 
   // 2. Alice settles it once; sent again as prepaid it is double-sold and not paid again.
-  const seq = (await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber();
+  const seq = await nextBlockSeq(api, alice.address, charlie.address);
   await sendAndWaitInBlock(api, api.tx.micropay.submitBlock(charlie.address, seq, [forAlice.purchase]), alice);
   const paidOnce = (4n * VALUE * 98n) / 100n;
   assert.equal((await free(eve.address)) - eveBefore, paidOnce);

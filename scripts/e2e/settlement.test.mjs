@@ -8,6 +8,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndWaitInBlock, startDevNode } from '../lib/devnode.mjs';
 import { signedPurchase } from '../lib/purchase.mjs';
+import { nextBlockSeq } from '../lib/records.mjs';
 
 const UNIT = 10n ** 12n;
 let node;
@@ -52,7 +53,7 @@ test('issue, pay through an auditor block, and reject a replay', async () => {
   const second = signedPurchase(api, charlie, { merchant: eve.address, item, createdAt: 2, tokens: tokens(3, 2), prepaid: false });
 
   const eveBefore = await free(eve.address);
-  const seq = (await api.query.micropay.nextBlockSeq(alice.address, charlie.address)).toNumber();
+  const seq = await nextBlockSeq(api, alice.address, charlie.address);
   const block = await sendAndWaitInBlock(
     api,
     api.tx.micropay.submitBlock(charlie.address, seq, [first.purchase, second.purchase]),

@@ -23,7 +23,7 @@ use micropay_simulator::{
 	engine::{Economics, SimBlock, SimPurchase, UserBook},
 	model::{buyer_rng, PROFILES},
 };
-use pallet_micropay::{mock::*, BatchId, Event, TokenId, Trust, TrustProfile};
+use pallet_micropay::{mock::*, BatchId, Event, TokenId, TrustProfile};
 use rand::{seq::SliceRandom, Rng};
 use rand_chacha::ChaCha8Rng;
 use sp_arithmetic::Perbill;
@@ -191,7 +191,7 @@ impl Buyer {
 	/// Builds, submits and simulates the buyer's next block; checks both agree.
 	fn step(&mut self, rate: f64, economics: Economics, coverage: &mut Coverage) {
 		let size = self.sim.block_size();
-		let on_chain = Trust::<Test>::get(auditor(), &self.user).expect("profile set");
+		let on_chain = stored_trust(&auditor(), &self.user).expect("profile set");
 		assert_eq!(on_chain.state.block_size, size, "{:?} block {}: W", self.profile, self.seq);
 
 		let mut used = Vec::new();

@@ -70,13 +70,13 @@ export class AuditorView {
     }
     const auditor = this.auditor;
     if (!auditor) return { auditors, exposure, exposureError, auditor: null };
-    const [cover, risk, trustKeys] = await Promise.all([
+    const [cover, risk, recordKeys] = await Promise.all([
       api.call.micropayApi.auditorCover(auditor),
       api.call.micropayApi.auditorRisk(auditor),
-      api.query.micropay.trust.keys(auditor),
+      api.query.micropay.buyerRecords.keys(auditor),
     ]);
     const buyers = new Set(this.app.signers.filter((s) => s.role === 'buyer' || s.kind === 'extension').map((s) => s.address));
-    for (const key of trustKeys) buyers.add(key.args[1].toString());
+    for (const key of recordKeys) buyers.add(key.args[1].toString());
     for (const b of this.app.history?.buyersOf(auditor) ?? []) buyers.add(b);
     const list = [...buyers].slice(0, MAX_BUYERS);
     const trusts = await Promise.all(list.map((b) => api.call.micropayApi.trustState(auditor, b)));

@@ -186,7 +186,8 @@ fn one_purchase<T: Config>(
 
 /// Asserts the last token block of `buyer` settled `valid` valid tokens.
 fn assert_settled<T: Config>(auditor: &T::AccountId, buyer: &T::AccountId, valid: u32) {
-	let summary: Option<TokenBlockSummary<BalanceOf<T>>> = LastTokenBlock::<T>::get(auditor, buyer);
+	let summary: Option<TokenBlockSummary<BalanceOf<T>>> =
+		BuyerRecords::<T>::get(auditor, buyer).and_then(|record| record.last);
 	assert_eq!(summary.map(|summary| summary.valid), Some(valid));
 }
 
@@ -461,7 +462,7 @@ mod benchmarks {
 			one_purchase::<T>(&auditor, (0..i).map(|index| TokenId::new(batch, index)).collect())?;
 		#[extrinsic_call]
 		submit_blocks(RawOrigin::Signed(auditor.clone()), blocks, 1);
-		let summary = LastTokenBlock::<T>::get(&auditor, &buyer);
+		let summary = BuyerRecords::<T>::get(&auditor, &buyer).and_then(|record| record.last);
 		assert_eq!(summary.map(|summary| (summary.valid, summary.invalid.total())), Some((0, i)));
 		Ok(())
 	}
@@ -479,7 +480,7 @@ mod benchmarks {
 		)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(auditor.clone()), buyer.clone(), TrustProfile::Pessimistic, size);
-		let record = Trust::<T>::get(&auditor, &buyer);
+		let record = BuyerRecords::<T>::get(&auditor, &buyer).map(|record| record.trust);
 		assert_eq!(record.map(|record| record.state.block_size), Some(size));
 		Ok(())
 	}
@@ -533,11 +534,15 @@ mod benchmarks {
 			TrustProfile::Neutral,
 			1,
 		)?;
-		NextBlockSeq::<T>::insert(&auditor, &buyer, 7);
-		LastTokenBlock::<T>::insert(&auditor, &buyer, TokenBlockSummary::<BalanceOf<T>>::default());
+		BuyerRecords::<T>::mutate(&auditor, &buyer, |record| {
+			if let Some(record) = record {
+				record.next_seq = 8;
+				record.last = Some(TokenBlockSummary { seq: 7, ..Default::default() });
+			}
+		});
 		#[extrinsic_call]
 		_(RawOrigin::Signed(auditor.clone()), buyer.clone());
-		assert!(!Trust::<T>::contains_key(&auditor, &buyer));
+		assert!(!BuyerRecords::<T>::contains_key(&auditor, &buyer));
 		Ok(())
 	}
 

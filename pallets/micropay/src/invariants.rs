@@ -80,7 +80,7 @@ impl<T: Config> Pallet<T> {
 			frame_support::ensure!(held == amount, "held merchant credits differ from the record");
 		}
 		let mut records = BTreeMap::<T::AccountId, u32>::new();
-		for (auditor, _, _) in Trust::<T>::iter() {
+		for (auditor, _, _) in BuyerRecords::<T>::iter() {
 			*records.entry(auditor).or_default() += 1;
 		}
 		for (auditor, count) in records {
@@ -117,10 +117,15 @@ impl<T: Config> Pallet<T> {
 
 	fn check_trust() -> Result<(), TryRuntimeError> {
 		let (min, max) = (T::MinBlockTokens::get(), T::MaxBlockTokens::get());
-		for (_, _, record) in Trust::<T>::iter() {
-			let w = record.state.block_size;
+		for (_, _, record) in BuyerRecords::<T>::iter() {
+			let w = record.trust.state.block_size;
 			frame_support::ensure!(min <= w && w <= max, "a block size is out of bounds");
-			frame_support::ensure!(record.prepaid_limit >= w, "a prepaid bound is below W");
+			frame_support::ensure!(record.trust.prepaid_limit >= w, "a prepaid bound is below W");
+			let expected_next = record.last.map_or(Some(0), |last| last.seq.checked_add(1));
+			frame_support::ensure!(
+				expected_next == Some(record.next_seq),
+				"a buyer's next sequence number does not follow its last token block"
+			);
 		}
 		Ok(())
 	}

@@ -37,6 +37,7 @@ mod benchmarking;
 pub mod crypto;
 pub mod features;
 mod invariants;
+pub mod migrations;
 pub mod types;
 pub mod weights;
 
@@ -110,13 +111,18 @@ pub mod pallet {
 		<T as Config>::MaxPurchasesPerBlock,
 	>;
 
+	/// What the chain keeps per (auditor, buyer).
+	pub type BuyerRecordOf<T> = BuyerRecord<BalanceOf<T>>;
+
 	/// The token blocks of one `submit_blocks`.
 	pub type TokenBlocksOf<T> = BoundedVec<TokenBlockOf<T>, <T as Config>::MaxBlocksPerCall>;
 
 	/// The storage layout's version: 1 is protocol v2 (purchases name their auditor, merchant
 	/// credits, token block content); 2 indexes settled ids in pages ([`SettledByExpiry`],
-	/// [`SettledPages`]). No migrations: no chain ran an earlier layout.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// [`SettledPages`]) (no migration to 1 or 2: no chain ran an earlier layout); 3 keeps
+	/// one [`BuyerRecords`] item per (auditor, buyer) where 2 kept three (`Trust`,
+	/// `NextBlockSeq`, `LastTokenBlock`): [`crate::migrations::v3`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -279,18 +285,6 @@ pub mod pallet {
 	pub type SpentWords<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BatchId, Twox64Concat, u32, u128, ValueQuery>;
 
-	/// The sequence number the next token block of (auditor, buyer) must carry.
-	#[pallet::storage]
-	pub type NextBlockSeq<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Blake2_128Concat,
-		T::AccountId,
-		u32,
-		ValueQuery,
-	>;
-
 	/// Settled purchase ids (a second settlement is a double-sell), with the block after which
 	/// the id is forgotten (by then all its tokens have expired).
 	#[pallet::storage]
@@ -319,33 +313,24 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
-	/// Trust state and cumulative risk of each buyer, per auditor. A buyer without an entry has
-	/// the neutral profile with `W_0 = DefaultBlockTokens`.
+	/// What each auditor keeps of each buyer it settled or profiled: trust, the next token
+	/// block's sequence number and the last token block's outcome ([`BuyerRecord`]), one item
+	/// so a token block reads and writes it once. A buyer without a record has the neutral
+	/// profile with `W_0 = DefaultBlockTokens` and its next token block is number 0.
 	#[pallet::storage]
-	pub type Trust<T: Config> = StorageDoubleMap<
+	pub type BuyerRecords<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
 		Blake2_128Concat,
 		T::AccountId,
-		UserTrust,
+		BuyerRecordOf<T>,
 	>;
 
 	/// Cumulative risk of each auditor over all its blocks (paid out − redeemed).
 	#[pallet::storage]
 	pub type AuditorRisk<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, i128, ValueQuery>;
-
-	/// Outcome of the last token block of (auditor, buyer), for the auditor's worker.
-	#[pallet::storage]
-	pub type LastTokenBlock<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Blake2_128Concat,
-		T::AccountId,
-		TokenBlockSummary<BalanceOf<T>>,
-	>;
 
 	/// Payouts owed to a merchant by an auditor that could not be transferred when due (the
 	/// merchant's account could not receive them). Held on the auditor

@@ -1,8 +1,8 @@
 //! A mock runtime (system, balances, micropay) with real sr25519 buyer keys.
 
 use crate::{
-	self as pallet_micropay, BatchId, BlockPurchase, GammaMode, NextBatchId, Recovery, TokenBlock,
-	TokenBlockOf, TokenId,
+	self as pallet_micropay, BatchId, BlockPurchase, BuyerRecords, GammaMode, NextBatchId,
+	Recovery, TokenBlock, TokenBlockOf, TokenBlockSummary, TokenId, UserTrust,
 };
 use codec::Encode;
 use frame_support::{
@@ -186,6 +186,21 @@ pub fn buyer_pair() -> sr25519::Pair {
 pub fn buyer() -> AccountId {
 	account_of(&buyer_pair())
 }
+/// The sequence number `buyer`'s next token block with `auditor` must carry.
+pub fn next_seq_of(auditor: &AccountId, buyer: &AccountId) -> u32 {
+	Micropay::buyer_record(auditor, buyer).next_seq
+}
+/// The outcome of `buyer`'s last token block with `auditor`, if a record keeps one.
+pub fn last_token_block(
+	auditor: &AccountId,
+	buyer: &AccountId,
+) -> Option<TokenBlockSummary<Balance>> {
+	BuyerRecords::<Test>::get(auditor, buyer).and_then(|record| record.last)
+}
+/// The trust record `auditor` keeps of `buyer`, if it keeps one.
+pub fn stored_trust(auditor: &AccountId, buyer: &AccountId) -> Option<UserTrust> {
+	BuyerRecords::<Test>::get(auditor, buyer).map(|record| record.trust)
+}
 /// A second buyer.
 pub fn other_buyer_pair() -> sr25519::Pair {
 	pair("//OtherBuyer")
@@ -238,7 +253,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	)
 	.expect("the memory keystore generates keys");
 	ext.register_extension(sp_keystore::KeystoreExt::new(keystore));
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		// What a runtime's genesis does after the pallets' own builds: stores each pallet's
+		// storage version.
+		<AllPalletsWithSystem as frame_support::traits::OnGenesis>::on_genesis();
+		System::set_block_number(1);
+	});
 	ext
 }
 

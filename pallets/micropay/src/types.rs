@@ -7,6 +7,7 @@ use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use micropay_primitives::{
 	purchase::SignedPurchase,
 	token::{InvalidCounts, InvalidReason, TokenId},
+	trust_state::UserTrust,
 };
 use scale_info::TypeInfo;
 use sp_runtime::{traits::Get, Perbill};
@@ -221,6 +222,32 @@ pub struct TokenBlockSummary<Balance> {
 	/// (`micropay_primitives::purchase::token_block_content`): what the auditor's worker
 	/// compares with the token block it sent under this sequence number.
 	pub content: [u8; 32],
+}
+
+/// Everything the chain keeps per (auditor, buyer), in one storage item so that settling a
+/// token block reads and writes it once: the buyer's trust record, the sequence number its
+/// next token block must carry, and the outcome of its last token block (which the auditor's
+/// worker compares with what it sent). Paid for by the auditor's record deposit
+/// ([`crate::HoldReason::BuyerRecord`]).
+#[derive(
+	Clone, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
+)]
+pub struct BuyerRecord<Balance> {
+	/// Trust state, cumulative risk and prepaid limit of the buyer with this auditor.
+	pub trust: UserTrust,
+	/// The sequence number the buyer's next token block must carry: 0 before the first,
+	/// then one more than [`Self::last`]'s.
+	pub next_seq: u32,
+	/// The outcome of the buyer's last settled token block, if any was settled since the
+	/// record was made.
+	pub last: Option<TokenBlockSummary<Balance>>,
+}
+
+impl<Balance> BuyerRecord<Balance> {
+	/// A new buyer's record: `trust`, no token block settled yet.
+	pub fn new(trust: UserTrust) -> Self {
+		Self { trust, next_seq: 0, last: None }
+	}
 }
 
 /// The bounded list of invalid tokens of one purchase, as events carry it.

@@ -1,5 +1,6 @@
-//! What the chain keeps per (auditor, buyer) — the trust record, the next token block's
-//! sequence number and the last token block's outcome — is paid for by the auditor: a
+//! What the chain keeps per (auditor, buyer) — one [`crate::BuyerRecord`]: the trust record,
+//! the next token block's sequence number and the last token block's outcome — is paid for
+//! by the auditor: a
 //! deposit (`BuyerRecordDeposit`, held as [`HoldReason::BuyerRecord`]) when the first record
 //! of a pair is written, released when the auditor forgets the buyer. So the records any
 //! auditor can create (one per buyer it settles or profiles) are bounded by its funds.
@@ -47,10 +48,8 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `NoBuyerRecord` if the auditor has no record of the buyer.
 	pub(crate) fn do_forget_buyer(auditor: T::AccountId, buyer: T::AccountId) -> DispatchResult {
-		ensure!(Trust::<T>::contains_key(&auditor, &buyer), Error::<T>::NoBuyerRecord);
-		Trust::<T>::remove(&auditor, &buyer);
-		NextBlockSeq::<T>::remove(&auditor, &buyer);
-		LastTokenBlock::<T>::remove(&auditor, &buyer);
+		ensure!(BuyerRecords::<T>::contains_key(&auditor, &buyer), Error::<T>::NoBuyerRecord);
+		BuyerRecords::<T>::remove(&auditor, &buyer);
 		let deposit = T::Currency::release(
 			&HoldReason::BuyerRecord.into(),
 			&auditor,

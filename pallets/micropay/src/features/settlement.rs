@@ -20,7 +20,7 @@
 use crate::{
 	features::validation::{PurchaseVerdictOf, Scope},
 	pallet::*,
-	BlockPurchase, TokenBlockSummary,
+	BlockPurchase, BuyerRecord, TokenBlockSummary,
 };
 use alloc::{collections::BTreeMap, collections::BTreeSet, vec::Vec};
 use frame_support::{
@@ -205,12 +205,13 @@ impl<T: Config> Pallet<T> {
 		scope: &mut Scope<T>,
 		ledger: &mut CallLedger<T>,
 	) -> Result<(TokenBlockSummary<BalanceOf<T>>, bool), DispatchError> {
-		// The trust record is read once: for the prepaid limit, to know a new buyer, to update.
-		let stored = Trust::<T>::get(auditor, buyer);
+		// The buyer's record is read once (prepaid limit, sequence number, whether the buyer is
+		// new) and written once, by `update_trust`.
+		let stored = BuyerRecords::<T>::get(auditor, buyer);
 		let new_buyer = stored.is_none();
-		let trust = stored.unwrap_or_else(Self::new_buyer_trust);
-		Self::ensure_well_formed(auditor, purchases, trust.prepaid_limit)?;
-		ensure!(NextBlockSeq::<T>::get(auditor, buyer) == seq, Error::<T>::WrongBlockSequence);
+		let record = stored.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()));
+		Self::ensure_well_formed(auditor, purchases, record.trust.prepaid_limit)?;
+		ensure!(record.next_seq == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 		if new_buyer {
 			Self::hold_record_deposit(auditor, info)?;
@@ -219,15 +220,20 @@ impl<T: Config> Pallet<T> {
 		let verdicts = Self::validate_in(buyer, purchases, scope);
 		let mut summary = Self::book(info, seq, &verdicts, scope, ledger);
 		summary.content = token_block_content(verdicts.iter().map(|verdict| &verdict.id));
-		NextBlockSeq::<T>::insert(auditor, buyer, next_seq);
-		LastTokenBlock::<T>::insert(auditor, buyer, summary);
 		Self::deposit_event(Event::TokenBlockValidated {
 			auditor: auditor.clone(),
 			buyer: buyer.clone(),
 			summary,
 		});
 		ledger.auditor_risk = ledger.auditor_risk.saturating_add(summary.risk);
-		Self::update_trust(auditor.clone(), buyer.clone(), trust, &summary, ledger.auditor_risk);
+		Self::update_trust(
+			auditor.clone(),
+			buyer.clone(),
+			record,
+			&summary,
+			next_seq,
+			ledger.auditor_risk,
+		);
 		Ok((summary, new_buyer))
 	}
 

@@ -1,7 +1,7 @@
 //! Trust and risk: each buyer's trust profile and block size per auditor, recomputed after
 //! every token block with the shared math of `micropay_primitives`, and cumulative risk.
 
-use crate::{pallet::*, TokenBlockSummary, TokenStatus};
+use crate::{pallet::*, BuyerRecord, TokenBlockSummary, TokenStatus};
 use frame_support::pallet_prelude::*;
 use micropay_primitives::{
 	block_size::BlockSizeBounds,
@@ -23,7 +23,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The trust record of `buyer` with `auditor` (the default one if none is stored).
 	pub fn buyer_trust(auditor: &T::AccountId, buyer: &T::AccountId) -> UserTrust {
-		Trust::<T>::get(auditor, buyer).unwrap_or_else(Self::new_buyer_trust)
+		Self::buyer_record(auditor, buyer).trust
+	}
+
+	/// Everything `auditor` keeps of `buyer` (a new buyer's record if none is stored).
+	pub fn buyer_record(auditor: &T::AccountId, buyer: &T::AccountId) -> BuyerRecordOf<T> {
+		BuyerRecords::<T>::get(auditor, buyer)
+			.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()))
 	}
 
 	/// The trust a buyer starts with: the neutral profile at `DefaultBlockTokens`.
@@ -53,7 +59,7 @@ impl<T: Config> Pallet<T> {
 			(T::MinBlockTokens::get()..=T::MaxBlockTokens::get()).contains(&initial_size),
 			Error::<T>::BlockSizeOutOfBounds
 		);
-		let stored = Trust::<T>::get(&auditor, &buyer);
+		let stored = BuyerRecords::<T>::get(&auditor, &buyer);
 		if stored.is_none() {
 			let bond_before = info.bond;
 			Self::hold_record_deposit(&auditor, &mut info)?;
@@ -61,27 +67,32 @@ impl<T: Config> Pallet<T> {
 				Auditors::<T>::insert(&auditor, info);
 			}
 		}
-		let mut record = stored.unwrap_or_else(Self::new_buyer_trust);
-		record.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
-		Trust::<T>::insert(&auditor, &buyer, record);
+		let mut record = stored.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()));
+		record.trust.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
+		BuyerRecords::<T>::insert(&auditor, &buyer, record);
 		Self::deposit_event(Event::TrustProfileSet { auditor, buyer, profile, initial_size });
 		Ok(())
 	}
 
-	/// Recomputes `buyer`'s trust and next block size from a settled block, and adds the
-	/// block's risk to the buyer's total; `record` is its trust record before the block. `auditor_risk` is the auditor's total with this
-	/// block's risk, which the caller stores once per extrinsic.
+	/// Recomputes `buyer`'s trust and next block size from a settled block, adds the block's
+	/// risk to the buyer's total, and keeps the block as the buyer's last with `next_seq` the
+	/// next one's sequence number; `record` is the buyer's record before the block, written
+	/// here once. `auditor_risk` is the auditor's total with this block's risk, which the
+	/// caller stores once per extrinsic.
 	pub(crate) fn update_trust(
 		auditor: T::AccountId,
 		buyer: T::AccountId,
-		mut record: UserTrust,
+		mut record: BuyerRecordOf<T>,
 		summary: &TokenBlockSummary<BalanceOf<T>>,
+		next_seq: u32,
 		auditor_risk: i128,
 	) {
 		let outcome =
-			record.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
-		let (profile, user_risk) = (record.state.profile, record.risk);
-		Trust::<T>::insert(&auditor, &buyer, record);
+			record.trust.apply_block(summary.invalid.total(), summary.risk, &Self::trust_params());
+		let (profile, user_risk) = (record.trust.state.profile, record.trust.risk);
+		record.next_seq = next_seq;
+		record.last = Some(*summary);
+		BuyerRecords::<T>::insert(&auditor, &buyer, record);
 		Self::deposit_event(Event::TrustUpdated {
 			auditor,
 			buyer,

@@ -25,8 +25,8 @@
 //! worst delays a submission.
 
 use crate::{
-	crypto::AUDITOR_KEY_TYPE, pallet::*, AuditorStatus, BlockPurchase, InvalidReason, PurchaseId,
-	TokenBlock,
+	crypto::AUDITOR_KEY_TYPE, pallet::*, AuditorStatus, BlockPurchase, BuyerRecord, InvalidReason,
+	PurchaseId, TokenBlock,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -167,10 +167,9 @@ impl<T: Config> Pallet<T> {
 		now: u32,
 	) -> Option<InFlight<T::AccountId, T::BuyerSignature>> {
 		let limits = Self::desk_limits();
-		let chain_seq = NextBlockSeq::<T>::get(auditor, buyer);
-		let last = LastTokenBlock::<T>::get(auditor, buyer)
-			.map(|summary| SettledTokenBlock { seq: summary.seq, content: summary.content });
-		let trust = Self::buyer_trust(auditor, buyer);
+		let BuyerRecord { trust, next_seq: chain_seq, last } = Self::buyer_record(auditor, buyer);
+		let last =
+			last.map(|summary| SettledTokenBlock { seq: summary.seq, content: summary.content });
 		let w = trust.state.block_size;
 		let key = user_key(buyer);
 		let record = StorageValueRef::persistent(&key);

@@ -193,8 +193,8 @@ fn the_records_an_auditor_keeps_of_a_buyer_cost_it_a_deposit_until_it_forgets_th
 		);
 		assert_ok!(Micropay::forget_buyer(RuntimeOrigin::signed(auditor()), buyer()));
 		assert_eq!(held(), 5);
-		assert!(crate::Trust::<Test>::get(auditor(), buyer()).is_none());
-		assert_eq!(crate::NextBlockSeq::<Test>::get(auditor(), buyer()), 0);
+		assert!(stored_trust(&auditor(), &buyer()).is_none());
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 0);
 		// The settled purchases stay settled: replaying the first is double-sold.
 		let replay = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 2), false);
 		let paid = free(&merchant());

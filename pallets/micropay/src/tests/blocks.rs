@@ -1,8 +1,8 @@
 //! Token blocks: every rejection reason, every settlement path, sequence and bounds.
 
 use crate::{
-	mock::*, Error, Event, HoldReason, InvalidCounts, InvalidReason, LastTokenBlock, NextBlockSeq,
-	SettledPurchases, TokenBlockSummary, TokenId,
+	mock::*, Error, Event, HoldReason, InvalidCounts, InvalidReason, SettledPurchases,
+	TokenBlockSummary, TokenId,
 };
 use codec::Encode;
 use frame_support::{
@@ -25,7 +25,7 @@ fn free(who: &AccountId) -> Balance {
 }
 
 fn summary() -> TokenBlockSummary<Balance> {
-	LastTokenBlock::<Test>::get(auditor(), buyer()).expect("a block was settled")
+	last_token_block(&auditor(), &buyer()).expect("a block was settled")
 }
 
 /// The reasons reported for the invalid tokens of all purchases, in order.
@@ -69,7 +69,7 @@ fn an_all_valid_block_redeems_every_token_and_pays_every_merchant() {
 		assert_eq!((s.paid_out, s.redeemed), (180, 200));
 		// The talk's valid-block risk: -W·v·rho = -20·10·0.1.
 		assert_eq!(s.risk, -20);
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
 		assert_eq!(Micropay::spent_tokens(batch, 20), 20);
 		assert!(reported_invalid().is_empty());
 	});
@@ -377,7 +377,7 @@ fn the_same_block_cannot_be_submitted_twice() {
 			submit(2, vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 1, 1), false)]),
 			Error::<Test>::WrongBlockSequence
 		);
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
 		assert_eq!(collateral(), V);
 	});
 }

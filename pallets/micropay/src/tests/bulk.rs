@@ -2,8 +2,8 @@
 //! alone, what they owe paid once, and one buyer's fault never blocking another.
 
 use crate::{
-	mock::*, Error, Event, InvalidReason, LastTokenBlock, NextBlockSeq, SettledByExpiry,
-	SettledPurchases, TokenBlockOf, TokenStatus,
+	mock::*, Error, Event, InvalidReason, SettledByExpiry, SettledPurchases, TokenBlockOf,
+	TokenStatus,
 };
 use frame_support::{
 	assert_noop, assert_ok, dispatch::DispatchResultWithPostInfo, pallet_prelude::Pays,
@@ -75,8 +75,8 @@ fn many_buyers_token_blocks_settle_in_one_extrinsic_and_each_merchant_is_paid_on
 		assert_eq!(transfers_to(&other_merchant()), 1);
 		for signer in &buyers {
 			let user = account_of(signer);
-			assert_eq!(NextBlockSeq::<Test>::get(auditor(), &user), 1);
-			let last = LastTokenBlock::<Test>::get(auditor(), &user).expect("settled");
+			assert_eq!(next_seq_of(&auditor(), &user), 1);
+			let last = last_token_block(&auditor(), &user).expect("settled");
 			assert_eq!((last.valid, last.rejected), (20, 0));
 		}
 		let settled = micropay_events()
@@ -119,13 +119,13 @@ fn a_refused_token_block_leaves_no_trace_and_does_not_stop_the_others() {
 			seq: 5,
 			error: Error::<Test>::WrongBlockSequence.into(),
 		}));
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 0);
-		assert!(LastTokenBlock::<Test>::get(auditor(), buyer()).is_none());
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 0);
+		assert!(last_token_block(&auditor(), &buyer()).is_none());
 		assert!(matches!(
 			Micropay::token_status(crate::TokenId::new(mine, 0)),
 			TokenStatus::Unspent { .. }
 		));
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), &other), 1);
+		assert_eq!(next_seq_of(&auditor(), &other), 1);
 		assert_eq!(free(&merchant()) - before, 2 * V - 2, "only the other buyer's purchase");
 	});
 }
@@ -142,7 +142,7 @@ fn a_buyers_consecutive_token_blocks_in_one_extrinsic_see_each_other() {
 			token_block(&buyer(), 0, vec![first.clone()]),
 			token_block(&buyer(), 1, vec![reuse, first]),
 		]));
-		let last = LastTokenBlock::<Test>::get(auditor(), buyer()).expect("settled");
+		let last = last_token_block(&auditor(), &buyer()).expect("settled");
 		assert_eq!(last.seq, 1);
 		assert_eq!(last.invalid.double_spent_on_chain, 1);
 		assert_eq!(last.invalid.double_sold, 2, "the first purchase again is a double-sell");
@@ -273,6 +273,6 @@ fn a_call_redeeming_more_banks_than_its_witness_changes_nothing() {
 		let post = submit_many_of(block(), 2).expect("two banks declared");
 		let shape = Micropay::call_shape(block().iter().map(|block| &block.purchases));
 		assert_eq!(post.actual_weight, Some(Micropay::weigh(&shape, 2, 0, 1)));
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
 	});
 }

@@ -6,6 +6,7 @@ mod blocks;
 mod bulk;
 mod fuzz;
 mod issuance;
+mod migrations;
 mod registry;
 mod trust;
 mod worker;

@@ -1,8 +1,6 @@
 //! Trust profiles, adaptive block size and risk accounting.
 
-use crate::{
-	mock::*, AuditorRisk, Error, Event, Recovery, TokenId, TokenStatus, Trust, TrustProfile,
-};
+use crate::{mock::*, AuditorRisk, Error, Event, Recovery, TokenId, TokenStatus, TrustProfile};
 use frame_support::{assert_noop, assert_ok};
 
 /// A user who double-spends one token in each of `blocks` blocks under `profile` with
@@ -26,7 +24,7 @@ fn cheat(profile: TrustProfile, path: &str, blocks: u32) -> Vec<u32> {
 		let block =
 			vec![purchase_at(&cheater, &merchant(), vec![fresh, reused], false, seq.into())];
 		assert_ok!(submit_for(&user, seq, block));
-		sizes.push(Trust::<Test>::get(auditor(), &user).unwrap().state.block_size);
+		sizes.push(stored_trust(&auditor(), &user).unwrap().state.block_size);
 	}
 	sizes
 }
@@ -66,11 +64,11 @@ fn an_honest_users_block_size_stays_put_without_recovery() {
 		for seq in 0..5u32 {
 			let block = vec![one_token_purchase(batch, seq, seq.into())];
 			assert_ok!(submit(seq, block));
-			let record = Trust::<Test>::get(auditor(), buyer()).unwrap();
+			let record = stored_trust(&auditor(), &buyer()).unwrap();
 			assert_eq!(record.state.block_size, 20);
 			assert_eq!(record.state.gamma, 0);
 		}
-		assert_eq!(Trust::<Test>::get(auditor(), buyer()).unwrap().state.blocks, 5);
+		assert_eq!(stored_trust(&auditor(), &buyer()).unwrap().state.blocks, 5);
 	});
 }
 
@@ -93,7 +91,7 @@ fn with_recovery_on_an_honest_streak_brings_the_size_back() {
 				seq.into(),
 			)];
 			assert_ok!(submit_for(&user, seq, block));
-			sizes.push(Trust::<Test>::get(auditor(), &user).unwrap().state.block_size);
+			sizes.push(stored_trust(&auditor(), &user).unwrap().state.block_size);
 		}
 		println!("W over four clean blocks after one cheat, recovery every 2: {sizes:?}");
 		assert!(*sizes.last().unwrap() > 17);
@@ -112,7 +110,7 @@ fn every_block_reports_trust_size_and_risk() {
 		));
 		// Valid block of 4 tokens of 10 at rho = 10%: risk -4.
 		assert_eq!(AuditorRisk::<Test>::get(auditor()), -4);
-		let record = Trust::<Test>::get(auditor(), buyer()).unwrap();
+		let record = stored_trust(&auditor(), &buyer()).unwrap();
 		assert_eq!(record.risk, -4);
 		assert_eq!(record.state.block_size, 64); // the mock's default W_0, unchanged
 		assert!(micropay_events().iter().any(|event| matches!(
@@ -130,7 +128,7 @@ fn every_block_reports_trust_size_and_risk() {
 		let forged = vec![TokenId::new(99, 0)];
 		assert_ok!(submit(1, vec![purchase_at(&buyer_pair(), &merchant(), forged, true, 2)]));
 		assert_eq!(AuditorRisk::<Test>::get(auditor()), -4);
-		assert_eq!(Trust::<Test>::get(auditor(), buyer()).unwrap().state.gamma, 1);
+		assert_eq!(stored_trust(&auditor(), &buyer()).unwrap().state.gamma, 1);
 	});
 }
 
@@ -163,7 +161,7 @@ fn setting_a_profile_is_for_auditors_and_within_bounds() {
 			TrustProfile::Optimistic,
 			10
 		));
-		let record = Trust::<Test>::get(auditor(), buyer()).unwrap();
+		let record = stored_trust(&auditor(), &buyer()).unwrap();
 		assert_eq!(
 			(record.state.profile, record.state.block_size, record.state.initial_size),
 			(TrustProfile::Optimistic, 10, 10)

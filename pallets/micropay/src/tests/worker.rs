@@ -4,7 +4,7 @@
 use crate::{
 	features::worker::{DeskOf, DeskSignedOf},
 	mock::*,
-	Call, InvalidReason, NextBlockSeq, TokenId,
+	Call, InvalidReason, TokenId,
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
@@ -109,7 +109,7 @@ fn a_full_block_is_submitted_once_then_resolved() {
 		assert_eq!(desk().status(&id), Some(PurchaseStatus::Submitted { seq: 0, prepaid: false }));
 
 		include(&txs[0]);
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
 		run_worker_at(4);
 		assert_eq!(sent().len(), 1, "a settled block is never sent again");
 		let desk = desk();
@@ -155,7 +155,7 @@ fn an_unsettled_block_is_sent_again_with_the_same_sequence_and_settles_once() {
 			error: crate::Error::<Test>::WrongBlockSequence.into(),
 		}));
 		assert_eq!(Balances::free_balance(merchant()), paid, "paid once");
-		assert_eq!(NextBlockSeq::<Test>::get(auditor(), buyer()), 1);
+		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
 	});
 }
 
