@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `3514`
-		// Minimum execution time: 9_034_000 picoseconds.
-		Weight::from_parts(9_815_000, 3514)
+		// Minimum execution time: 18_134_000 picoseconds.
+		Weight::from_parts(19_877_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `151`
 		//  Estimated: `3514`
-		// Minimum execution time: 9_955_000 picoseconds.
-		Weight::from_parts(10_947_000, 3514)
+		// Minimum execution time: 19_016_000 picoseconds.
+		Weight::from_parts(20_910_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `329`
 		//  Estimated: `3593`
-		// Minimum execution time: 50_105_000 picoseconds.
-		Weight::from_parts(53_110_000, 3593)
+		// Minimum execution time: 78_808_000 picoseconds.
+		Weight::from_parts(82_134_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `172`
 		//  Estimated: `3538`
-		// Minimum execution time: 10_475_000 picoseconds.
-		Weight::from_parts(11_657_000, 3538)
+		// Minimum execution time: 20_439_000 picoseconds.
+		Weight::from_parts(22_241_000, 3538)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,8 +147,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `409`
 		//  Estimated: `3593`
-		// Minimum execution time: 43_495_000 picoseconds.
-		Weight::from_parts(46_249_000, 3593)
+		// Minimum execution time: 71_444_000 picoseconds.
+		Weight::from_parts(74_580_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -166,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `309`
 		//  Estimated: `3593`
-		// Minimum execution time: 50_476_000 picoseconds.
-		Weight::from_parts(53_921_000, 3593)
+		// Minimum execution time: 81_273_000 picoseconds.
+		Weight::from_parts(84_759_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -184,10 +184,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `478`
 		//  Estimated: `3593 + t * (19 ±0)`
-		// Minimum execution time: 39_720_000 picoseconds.
-		Weight::from_parts(39_582_707, 3593)
+		// Minimum execution time: 69_971_000 picoseconds.
+		Weight::from_parts(69_185_737, 3593)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(29_938, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(43_708, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(t.into()))
@@ -196,10 +196,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:256 w:256)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:256 w:256)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:256 w:256)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPurchases` (r:256 w:256)
@@ -214,33 +212,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:256)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 256]`.
 	fn submit_blocks_profiled(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `853 + b * (198 ±0)`
-		//  Estimated: `8799 + b * (2685 ±0)`
-		// Minimum execution time: 199_500_000 picoseconds.
-		Weight::from_parts(223_302_551, 8799)
+		//  Measured:  `863 + b * (198 ±0)`
+		//  Estimated: `8799 + b * (2822 ±0)`
+		// Minimum execution time: 281_448_000 picoseconds.
+		Weight::from_parts(19_463_654, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(83_207_413, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(109_044_283, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2685).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	/// Storage: `Micropay::Auditors` (r:1 w:1)
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:256 w:256)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:256 w:256)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:256 w:256)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -255,33 +249,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:256)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 256]`.
 	fn submit_blocks_new_buyers(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `679 + b * (112 ±0)`
-		//  Estimated: `8799 + b * (2685 ±0)`
-		// Minimum execution time: 264_838_000 picoseconds.
-		Weight::from_parts(127_488_034, 8799)
+		//  Estimated: `8799 + b * (2822 ±0)`
+		// Minimum execution time: 378_150_000 picoseconds.
+		Weight::from_parts(132_974_069, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(150_447_831, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(199_886_530, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2685).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	/// Storage: `Micropay::Auditors` (r:1 w:1)
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -296,8 +286,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 256]`.
@@ -305,13 +293,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `791`
 		//  Estimated: `8799 + p * (2511 ±0)`
-		// Minimum execution time: 269_265_000 picoseconds.
-		Weight::from_parts(349_775_310, 8799)
+		// Minimum execution time: 475_042_000 picoseconds.
+		Weight::from_parts(454_208_543, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(46_670_112, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(Weight::from_parts(69_675_456, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2511).saturating_mul(p.into()))
 	}
@@ -319,10 +307,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPurchases` (r:256 w:256)
@@ -337,22 +323,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 256]`.
 	fn submit_block_merchants(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1171`
-		//  Estimated: `3675 + m * (2603 ±0)`
-		// Minimum execution time: 186_700_000 picoseconds.
-		Weight::from_parts(54_772_474, 3675)
+		//  Measured:  `1176`
+		//  Estimated: `3812 + m * (2603 ±0)`
+		// Minimum execution time: 282_149_000 picoseconds.
+		Weight::from_parts(239_903_111, 3812)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(120_157_968, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(Weight::from_parts(168_963_203, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(m.into()))
 	}
@@ -360,10 +344,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -378,8 +360,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 64]`.
@@ -387,21 +367,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `791`
 		//  Estimated: `8799`
-		// Minimum execution time: 253_801_000 picoseconds.
-		Weight::from_parts(281_634_545, 8799)
+		// Minimum execution time: 369_103_000 picoseconds.
+		Weight::from_parts(389_380_000, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(297_636, 0).saturating_mul(t.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(14_u64))
+			.saturating_add(Weight::from_parts(379_847, 0).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Micropay::Auditors` (r:1 w:1)
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -416,8 +394,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[1, 64]`.
@@ -425,13 +401,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `744 + w * (51 ±0)`
 		//  Estimated: `8799 + w * (2580 ±0)`
-		// Minimum execution time: 250_397_000 picoseconds.
-		Weight::from_parts(266_308_642, 8799)
+		// Minimum execution time: 377_899_000 picoseconds.
+		Weight::from_parts(446_985_260, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(7_252_357, 0).saturating_mul(w.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(Weight::from_parts(11_018_043, 0).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(w.into())))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(w.into())))
 			.saturating_add(Weight::from_parts(0, 2580).saturating_mul(w.into()))
 	}
@@ -439,10 +415,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:65 w:65)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
@@ -457,8 +431,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledPages` (r:1 w:1)
 	/// Proof: `Micropay::SettledPages` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SettledByExpiry` (r:0 w:1)
 	/// Proof: `Micropay::SettledByExpiry` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 64]`.
@@ -466,13 +438,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `447 + k * (266 ±0)`
 		//  Estimated: `6196 + k * (2603 ±0)`
-		// Minimum execution time: 258_929_000 picoseconds.
-		Weight::from_parts(229_289_000, 6196)
+		// Minimum execution time: 393_589_000 picoseconds.
+		Weight::from_parts(392_155_333, 6196)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(49_793_666, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(Weight::from_parts(72_390_666, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
@@ -480,10 +452,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::AuditorRisk` (r:1 w:1)
 	/// Proof: `Micropay::AuditorRisk` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:1 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -496,30 +466,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Micropay::Batches` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Micropay::SpentWords` (r:1 w:0)
 	/// Proof: `Micropay::SpentWords` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[1, 64]`.
 	fn submit_block_invalid(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `718`
-		//  Estimated: `3675`
-		// Minimum execution time: 172_589_000 picoseconds.
-		Weight::from_parts(203_130_956, 3675)
+		//  Estimated: `3812`
+		// Minimum execution time: 261_020_000 picoseconds.
+		Weight::from_parts(310_312_529, 3812)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(250_173, 0).saturating_mul(i.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(365_705, 0).saturating_mul(i.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Micropay::Auditors` (r:1 w:0)
 	/// Proof: `Micropay::Auditors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	fn set_trust_profile() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410`
-		//  Estimated: `3675`
-		// Minimum execution time: 18_137_000 picoseconds.
-		Weight::from_parts(20_130_000, 3675)
+		//  Measured:  `414`
+		//  Estimated: `3812`
+		// Minimum execution time: 30_507_000 picoseconds.
+		Weight::from_parts(33_012_000, 3812)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -541,8 +509,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `422`
 		//  Estimated: `6196`
-		// Minimum execution time: 129_094_000 picoseconds.
-		Weight::from_parts(138_538_000, 6196)
+		// Minimum execution time: 205_246_000 picoseconds.
+		Weight::from_parts(227_396_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -556,155 +524,151 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `462`
 		//  Estimated: `6196`
-		// Minimum execution time: 53_130_000 picoseconds.
-		Weight::from_parts(56_234_000, 6196)
+		// Minimum execution time: 84_569_000 picoseconds.
+		Weight::from_parts(88_215_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Micropay::Trust` (r:1 w:1)
-	/// Proof: `Micropay::Trust` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Micropay::BuyerRecords` (r:1 w:1)
+	/// Proof: `Micropay::BuyerRecords` (`max_values`: None, `max_size`: Some(347), added: 2822, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::LastTokenBlock` (r:0 w:1)
-	/// Proof: `Micropay::LastTokenBlock` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
-	/// Storage: `Micropay::NextBlockSeq` (r:0 w:1)
-	/// Proof: `Micropay::NextBlockSeq` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	fn forget_buyer() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `514`
-		//  Estimated: `3675`
-		// Minimum execution time: 49_815_000 picoseconds.
-		Weight::from_parts(53_750_000, 3675)
+		//  Measured:  `480`
+		//  Estimated: `3812`
+		// Minimum execution time: 74_139_000 picoseconds.
+		Weight::from_parts(78_337_000, 3812)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
 
 /// The same measurements priced with ParityDB's default weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_bank() -> Weight {
-		Weight::from_parts(9_815_000, 3514)
+		Weight::from_parts(19_877_000, 3514)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_bank() -> Weight {
-		Weight::from_parts(10_947_000, 3514)
+		Weight::from_parts(20_910_000, 3514)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_auditor() -> Weight {
-		Weight::from_parts(53_110_000, 3593)
+		Weight::from_parts(82_134_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn deregister_auditor() -> Weight {
-		Weight::from_parts(11_657_000, 3538)
+		Weight::from_parts(22_241_000, 3538)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_auditor_bond() -> Weight {
-		Weight::from_parts(46_249_000, 3593)
+		Weight::from_parts(74_580_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_tokens() -> Weight {
-		Weight::from_parts(53_921_000, 3593)
+		Weight::from_parts(84_759_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn reclaim_expired(t: u32, ) -> Weight {
-		Weight::from_parts(39_582_707, 3593)
-			.saturating_add(Weight::from_parts(29_938, 0).saturating_mul(t.into()))
+		Weight::from_parts(69_185_737, 3593)
+			.saturating_add(Weight::from_parts(43_708, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(t.into()))
 	}
 	fn submit_blocks_profiled(b: u32, ) -> Weight {
-		Weight::from_parts(223_302_551, 8799)
-			.saturating_add(Weight::from_parts(83_207_413, 0).saturating_mul(b.into()))
+		Weight::from_parts(19_463_654, 8799)
+			.saturating_add(Weight::from_parts(109_044_283, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2685).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	fn submit_blocks_new_buyers(b: u32, ) -> Weight {
-		Weight::from_parts(127_488_034, 8799)
-			.saturating_add(Weight::from_parts(150_447_831, 0).saturating_mul(b.into()))
+		Weight::from_parts(132_974_069, 8799)
+			.saturating_add(Weight::from_parts(199_886_530, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2685).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	fn submit_block_purchases(p: u32, ) -> Weight {
-		Weight::from_parts(349_775_310, 8799)
-			.saturating_add(Weight::from_parts(46_670_112, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
+		Weight::from_parts(454_208_543, 8799)
+			.saturating_add(Weight::from_parts(69_675_456, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2511).saturating_mul(p.into()))
 	}
 	fn submit_block_merchants(m: u32, ) -> Weight {
-		Weight::from_parts(54_772_474, 3675)
-			.saturating_add(Weight::from_parts(120_157_968, 0).saturating_mul(m.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(239_903_111, 3812)
+			.saturating_add(Weight::from_parts(168_963_203, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(m.into()))
 	}
 	fn submit_block_tokens(t: u32, ) -> Weight {
-		Weight::from_parts(281_634_545, 8799)
-			.saturating_add(Weight::from_parts(297_636, 0).saturating_mul(t.into()))
-			.saturating_add(ParityDbWeight::get().reads(14_u64))
-			.saturating_add(ParityDbWeight::get().writes(14_u64))
+		Weight::from_parts(389_380_000, 8799)
+			.saturating_add(Weight::from_parts(379_847, 0).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 	fn submit_block_words(w: u32, ) -> Weight {
-		Weight::from_parts(266_308_642, 8799)
-			.saturating_add(Weight::from_parts(7_252_357, 0).saturating_mul(w.into()))
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
+		Weight::from_parts(446_985_260, 8799)
+			.saturating_add(Weight::from_parts(11_018_043, 0).saturating_mul(w.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(w.into())))
-			.saturating_add(ParityDbWeight::get().writes(13_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(w.into())))
 			.saturating_add(Weight::from_parts(0, 2580).saturating_mul(w.into()))
 	}
 	fn submit_block_banks(k: u32, ) -> Weight {
-		Weight::from_parts(229_289_000, 6196)
-			.saturating_add(Weight::from_parts(49_793_666, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
+		Weight::from_parts(392_155_333, 6196)
+			.saturating_add(Weight::from_parts(72_390_666, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn submit_block_invalid(i: u32, ) -> Weight {
-		Weight::from_parts(203_130_956, 3675)
-			.saturating_add(Weight::from_parts(250_173, 0).saturating_mul(i.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
+		Weight::from_parts(310_312_529, 3812)
+			.saturating_add(Weight::from_parts(365_705, 0).saturating_mul(i.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_trust_profile() -> Weight {
-		Weight::from_parts(20_130_000, 3675)
+		Weight::from_parts(33_012_000, 3812)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn claim_receipt() -> Weight {
-		Weight::from_parts(138_538_000, 6196)
+		Weight::from_parts(227_396_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn withdraw_credit() -> Weight {
-		Weight::from_parts(56_234_000, 6196)
+		Weight::from_parts(88_215_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn forget_buyer() -> Weight {
-		Weight::from_parts(53_750_000, 3675)
+		Weight::from_parts(78_337_000, 3812)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }
