@@ -7,6 +7,7 @@
 import { u8aToHex } from '@polkadot/util';
 import { deskRequest, sendToDesk } from '../lib/desk.mjs';
 import { sendAndWaitInBlock } from '../lib/devnode.mjs';
+import { issueEach } from './load.mjs';
 
 const TOKENS_PER_PURCHASE = 10;
 
@@ -17,27 +18,17 @@ async function prepareBuyers(api, keyring, buyerCount, tokensEach, initialSize, 
   const alice = keyring.addFromUri('//Alice');
   const bob = keyring.addFromUri('//Bob');
   const buyers = Array.from({ length: buyerCount }, (_, i) => keyring.addFromUri(`//DeskBench/${label}/${i}`));
-  const expiresAt = (await api.rpc.chain.getHeader()).number.toNumber() + 10_000;
-  let bobNonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
-  let aliceNonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
-  const batches = new Map();
-  await Promise.all(
-    buyers.flatMap((buyer) => [
-      sendAndWaitInBlock(api, api.tx.micropay.issueTokens(buyer.address, tokensEach, 10n ** 9n, expiresAt), bob, {
-        nonce: bobNonce++,
-      }).then(({ events }) => {
-        const issued = events.find(({ event }) => event.method === 'TokensIssued');
-        batches.set(buyer.address, issued.event.data.batch.toNumber());
-      }),
-      ...(initialSize
-        ? [
-            sendAndWaitInBlock(api, api.tx.micropay.setTrustProfile(buyer.address, 'Neutral', initialSize), alice, {
-              nonce: aliceNonce++,
-            }),
-          ]
-        : []),
-    ]),
-  );
+  // Bob issues each buyer a batch while Alice, the auditor, sets their `W_0` if asked.
+  const profiles = async () => {
+    if (!initialSize) return;
+    let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+    await Promise.all(
+      buyers.map((buyer) =>
+        sendAndWaitInBlock(api, api.tx.micropay.setTrustProfile(buyer.address, 'Neutral', initialSize), alice, { nonce: nonce++ }),
+      ),
+    );
+  };
+  const [batches] = await Promise.all([issueEach(api, bob, buyers, tokensEach, { value: 10n ** 9n, expiresIn: 10_000 }), profiles()]);
   return { buyers, batches };
 }
 
