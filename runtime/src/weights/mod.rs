@@ -3,3 +3,4 @@
 //! `pallets/micropay/src/weights.rs`).
 
 pub mod pallet_balances;
+pub mod paritydb;
