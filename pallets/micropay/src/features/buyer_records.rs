@@ -1,8 +1,7 @@
 //! What the chain keeps per (auditor, buyer) — one [`crate::BuyerRecord`]: the trust record,
 //! the next token block's sequence number and the last token block's outcome — is paid for
-//! by the auditor: a
-//! deposit (`BuyerRecordDeposit`, held as [`HoldReason::BuyerRecord`]) when the first record
-//! of a pair is written, released when the auditor forgets the buyer. So the records any
+//! by the auditor: a deposit (`BuyerRecordDeposit`, held as [`HoldReason::BuyerRecord`]) when
+//! the record is first written, released when the auditor forgets the buyer. So the records any
 //! auditor can create (one per buyer it settles or profiles) are bounded by its funds.
 
 use crate::pallet::*;

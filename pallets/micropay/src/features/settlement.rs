@@ -20,7 +20,7 @@
 use crate::{
 	features::validation::{PurchaseVerdictOf, Scope},
 	pallet::*,
-	BlockPurchase, BuyerRecord, TokenBlockSummary,
+	BlockPurchase, TokenBlockSummary,
 };
 use alloc::{collections::BTreeMap, collections::BTreeSet, vec::Vec};
 use frame_support::{
@@ -209,7 +209,7 @@ impl<T: Config> Pallet<T> {
 		// new) and written once, by `update_trust`.
 		let stored = BuyerRecords::<T>::get(auditor, buyer);
 		let new_buyer = stored.is_none();
-		let record = stored.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()));
+		let record = stored.unwrap_or_else(Self::new_buyer_record);
 		Self::ensure_well_formed(auditor, purchases, record.trust.prepaid_limit)?;
 		ensure!(record.next_seq == seq, Error::<T>::WrongBlockSequence);
 		let next_seq = seq.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;

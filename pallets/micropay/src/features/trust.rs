@@ -28,8 +28,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Everything `auditor` keeps of `buyer` (a new buyer's record if none is stored).
 	pub fn buyer_record(auditor: &T::AccountId, buyer: &T::AccountId) -> BuyerRecordOf<T> {
-		BuyerRecords::<T>::get(auditor, buyer)
-			.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()))
+		BuyerRecords::<T>::get(auditor, buyer).unwrap_or_else(Self::new_buyer_record)
+	}
+
+	/// A buyer's first record: the trust it starts with, no token block settled yet.
+	pub(crate) fn new_buyer_record() -> BuyerRecordOf<T> {
+		BuyerRecord::new(Self::new_buyer_trust())
 	}
 
 	/// The trust a buyer starts with: the neutral profile at `DefaultBlockTokens`.
@@ -67,7 +71,7 @@ impl<T: Config> Pallet<T> {
 				Auditors::<T>::insert(&auditor, info);
 			}
 		}
-		let mut record = stored.unwrap_or_else(|| BuyerRecord::new(Self::new_buyer_trust()));
+		let mut record = stored.unwrap_or_else(Self::new_buyer_record);
 		record.trust.restart(TrustState::new(profile, initial_size, &Self::trust_params()));
 		BuyerRecords::<T>::insert(&auditor, &buyer, record);
 		Self::deposit_event(Event::TrustProfileSet { auditor, buyer, profile, initial_size });
