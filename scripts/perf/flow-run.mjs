@@ -36,7 +36,7 @@ try {
   await node.stop();
 }
 try {
-  result.imports = reexecuteBlocks(nodeBinary(), basePath, result.blocks.filter((b) => b.calls > 0).map((b) => b.number));
+  result.imports = reexecuteBlocks(nodeBinary(), basePath, result.loadedNumbers);
   printFlow(result);
 } finally {
   if (!process.env.FLOW_BASE_PATH) rmSync(basePath, { recursive: true, force: true });

@@ -246,6 +246,8 @@ export async function flowLoad(node, keyring, options) {
     calls: sum(blocks, 'calls'),
     tokenBlocks: sum(blocks, 'tokenBlocks'),
     loadedBlocks: loaded.length,
+    // The blocks that carried token blocks (reexecute.mjs times their import).
+    loadedNumbers: loaded.map((b) => b.number),
     maxCallWeightMs: Math.max(0, ...loaded.map((b) => Number(b.callWeight) / 1e9)),
     medianCallWeightMs: median(loaded.map((b) => Number(b.callWeight) / 1e9)),
     medianAuthoringMs: median(authoring),

@@ -87,7 +87,7 @@ try {
     const flow = await flowLoad(node, keyring, { rate: FLOW_RATE, seconds: FLOW_SECONDS });
     await node.stop();
     // The loaded blocks once more, on the now quiet machine: their import time.
-    flow.imports = reexecuteBlocks(nodeBinary(), flowBase, flow.blocks.filter((b) => b.calls > 0).map((b) => b.number));
+    flow.imports = reexecuteBlocks(nodeBinary(), flowBase, flow.loadedNumbers);
     printFlow(flow, { slotSeconds: w.slotSeconds });
   } finally {
     await node.stop();
