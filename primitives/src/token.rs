@@ -1,5 +1,6 @@
 //! Token identities, where a token's spent bit lives, and why a token can be invalid.
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -56,6 +57,105 @@ impl TokenId {
 /// Number of bitmap words a batch of `count` tokens needs.
 pub const fn words_for(count: u32) -> u32 {
 	count.div_ceil(TOKENS_PER_WORD)
+}
+
+/// Consecutive tokens of one batch, `first, first + 1, …, first + count − 1`: how a token
+/// block carries a purchase's tokens on chain (a wallet spends its batch in order, so a
+/// purchase is usually one run). A buyer still signs the list of token ids; the runtime
+/// expands the runs back into that list ([`expand_runs`]) before it checks anything, so runs
+/// change what a token block costs in length, never what was signed.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub struct TokenRun {
+	/// The batch of every token of the run.
+	pub batch: BatchId,
+	/// The index of its first token.
+	#[codec(compact)]
+	pub first: TokenIndex,
+	/// How many tokens it holds (at least one).
+	#[codec(compact)]
+	pub count: u32,
+}
+
+/// Why token runs do not describe a purchase's tokens.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum RunError {
+	/// A run holds no token.
+	EmptyRun,
+	/// A run goes past the largest token index.
+	RunOverflow,
+	/// The runs hold more tokens than a purchase may.
+	TooManyTokens,
+}
+
+/// `tokens` as runs, in order: each run takes as many of the following ids as continue it
+/// (same batch, next index). The fewest runs that expand back to `tokens`.
+pub fn token_runs(tokens: &[TokenId]) -> Vec<TokenRun> {
+	let mut runs: Vec<TokenRun> = Vec::new();
+	for token in tokens {
+		match runs.last_mut() {
+			Some(run)
+				if run.batch == token.batch
+					&& run.first.checked_add(run.count) == Some(token.index) =>
+			{
+				run.count = run.count.saturating_add(1);
+			},
+			_ => runs.push(TokenRun { batch: token.batch, first: token.index, count: 1 }),
+		}
+	}
+	runs
+}
+
+/// The token ids `runs` hold, in order, if they are well formed and hold at most `max`
+/// tokens. Checked before anything is allocated: a run claiming billions of tokens costs
+/// what reading it costs.
+pub fn expand_runs(runs: &[TokenRun], max: u32) -> Result<Vec<TokenId>, RunError> {
+	let mut total = 0u32;
+	for run in runs {
+		if run.count == 0 {
+			return Err(RunError::EmptyRun);
+		}
+		run.first.checked_add(run.count.saturating_sub(1)).ok_or(RunError::RunOverflow)?;
+		total = total
+			.checked_add(run.count)
+			.filter(|total| *total <= max)
+			.ok_or(RunError::TooManyTokens)?;
+	}
+	let mut tokens = Vec::with_capacity(total as usize);
+	for run in runs {
+		tokens.extend(
+			(run.first..=run.first.saturating_add(run.count.saturating_sub(1)))
+				.map(|index| TokenId::new(run.batch, index)),
+		);
+	}
+	Ok(tokens)
+}
+
+/// How many tokens `runs` hold, counting at most `max` (what a token block is weighed for
+/// before dispatch: runs holding more are refused before any token is looked at).
+pub fn run_tokens(runs: &[TokenRun], max: u32) -> u32 {
+	runs.iter().fold(0u32, |total, run| total.saturating_add(run.count)).min(max)
+}
+
+/// The spent-bitmap words the first `count` tokens of `run` fall in (at most `count` of them,
+/// however large the run claims to be).
+pub fn run_words(run: &TokenRun, count: u32) -> impl Iterator<Item = u32> {
+	let count = count.min(run.count);
+	let last = run.first.saturating_add(count.saturating_sub(1));
+	(count > 0)
+		.then_some((run.first / TOKENS_PER_WORD)..=(last / TOKENS_PER_WORD))
+		.into_iter()
+		.flatten()
 }
 
 /// Why the chain (or the auditor's front desk) holds a token to be invalid.
@@ -198,6 +298,64 @@ mod tests {
 		assert_eq!(words_for(1), 1);
 		assert_eq!(words_for(128), 1);
 		assert_eq!(words_for(129), 2);
+	}
+
+	fn run(batch: BatchId, first: TokenIndex, count: u32) -> TokenRun {
+		TokenRun { batch, first, count }
+	}
+
+	#[test]
+	fn consecutive_tokens_of_a_batch_make_one_run() {
+		let tokens = [
+			TokenId::new(3, 10),
+			TokenId::new(3, 11),
+			TokenId::new(3, 12),
+			TokenId::new(4, 13),
+			TokenId::new(3, 14),
+			TokenId::new(3, 13),
+		];
+		let runs = token_runs(&tokens);
+		assert_eq!(runs, vec![run(3, 10, 3), run(4, 13, 1), run(3, 14, 1), run(3, 13, 1)]);
+		assert_eq!(expand_runs(&runs, 6), Ok(tokens.to_vec()), "runs expand to the signed order");
+		assert_eq!(token_runs(&[]), vec![]);
+		assert_eq!(token_runs(&[TokenId::new(1, u32::MAX)]), vec![run(1, u32::MAX, 1)]);
+	}
+
+	#[test]
+	fn ten_tokens_encode_in_a_run_smaller_than_two_ids() {
+		let tokens: Vec<TokenId> = (0..10).map(|i| TokenId::new(1 << 40, 1_000 + i)).collect();
+		let runs = token_runs(&tokens);
+		assert_eq!(runs.len(), 1);
+		assert_eq!(runs.encode().len(), 1 + 8 + 2 + 1);
+		assert_eq!(tokens.encode().len(), 1 + 10 * 12);
+	}
+
+	#[test]
+	fn malformed_runs_are_refused_before_anything_is_allocated() {
+		assert_eq!(expand_runs(&[run(1, 0, 0)], 10), Err(RunError::EmptyRun));
+		assert_eq!(expand_runs(&[run(1, u32::MAX, 2)], 10), Err(RunError::RunOverflow));
+		assert_eq!(expand_runs(&[run(1, u32::MAX, 1)], 10), Ok(vec![TokenId::new(1, u32::MAX)]));
+		assert_eq!(expand_runs(&[run(1, 0, 11)], 10), Err(RunError::TooManyTokens));
+		assert_eq!(
+			expand_runs(&[run(1, 0, u32::MAX), run(2, 0, u32::MAX)], u32::MAX),
+			Err(RunError::TooManyTokens)
+		);
+		assert_eq!(expand_runs(&[run(1, 0, 6), run(2, 0, 5)], 10), Err(RunError::TooManyTokens));
+		assert_eq!(expand_runs(&[run(1, 0, 6), run(2, 0, 4)], 10).map(|t| t.len()), Ok(10));
+	}
+
+	#[test]
+	fn a_run_is_weighed_for_at_most_what_a_purchase_may_hold() {
+		assert_eq!(run_tokens(&[run(1, 0, u32::MAX), run(2, 0, 7)], 256), 256);
+		assert_eq!(run_tokens(&[run(1, 0, 3), run(2, 0, 7)], 256), 10);
+		assert_eq!(run_words(&run(1, 120, 10), 10).collect::<Vec<_>>(), vec![0, 1]);
+		assert_eq!(
+			run_words(&run(1, 0, u32::MAX), 256).collect::<Vec<_>>(),
+			vec![0, 1],
+			"bounded by the count weighed"
+		);
+		assert_eq!(run_words(&run(1, u32::MAX, 5), 5).collect::<Vec<_>>(), vec![u32::MAX / 128]);
+		assert_eq!(run_words(&run(1, 0, 0), 10).count(), 0);
 	}
 
 	#[test]

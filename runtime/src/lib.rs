@@ -74,15 +74,19 @@ impl_opaque_keys! {
 /// 202: one buyer record per (auditor, buyer) (`BuyerRecords`, storage version 3) in place of
 /// `Trust`, `NextBlockSeq` and `LastTokenBlock`; migrated on upgrade (`Migrations`). Calls
 /// encode as before, so `transaction_version` stays.
+///
+/// 203: token blocks carry each purchase's tokens as runs (`TokenRun`: batch, first, count)
+/// instead of one id per token; `submit_block` and `submit_blocks` encode differently, so
+/// `transaction_version` moved to 3. No storage change.
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),
 	impl_name: Cow::Borrowed("micropay-node"),
 	authoring_version: 1,
-	spec_version: 202,
+	spec_version: 203,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 

@@ -27,8 +27,23 @@ export function purchasePayload(api, { buyer, merchant, auditor = DEV_AUDITOR, i
 export const wrapBytes = (payload) => u8aConcat(stringToU8a('<Bytes>'), payload, stringToU8a('</Bytes>'));
 
 /**
- * A purchase as `micropay.submitBlock` takes it, signed by `buyerPair` (an sr25519 keyring
- * pair) for `auditor`: the signature is a `MultiSignature::Sr25519`.
+ * `tokens` as a token block carries them: runs `{ batch, first, count }` of consecutive
+ * tokens of one batch, in order (primitives/src/token.rs, `token_runs`). The buyer signs the
+ * ids; the chain expands the runs back into them.
+ */
+export function tokenRuns(tokens) {
+  const runs = [];
+  for (const { batch, index } of tokens) {
+    const last = runs[runs.length - 1];
+    if (last && last.batch === batch && last.first + last.count === index) last.count += 1;
+    else runs.push({ batch, first: index, count: 1 });
+  }
+  return runs;
+}
+
+/**
+ * A purchase as `micropay.submitBlock` takes it (tokens as runs), signed by `buyerPair` (an
+ * sr25519 keyring pair) for `auditor`: the signature is a `MultiSignature::Sr25519`.
  */
 export function signedPurchase(api, buyerPair, { merchant, auditor = DEV_AUDITOR, item, createdAt, tokens, prepaid }) {
   const { payload, id } = purchasePayload(api, {
@@ -47,7 +62,7 @@ export function signedPurchase(api, buyerPair, { merchant, auditor = DEV_AUDITOR
         auditor,
         item,
         createdAt,
-        tokens,
+        tokens: tokenRuns(tokens),
         signature: { Sr25519: buyerPair.sign(payload) },
       },
       prepaid,

@@ -79,6 +79,7 @@ try {
       ` normal-class weight used ${fmt(normalShare, 1)}%; failed extrinsics: ${t.failed}`,
   );
   await node.stop();
+  if (FLOW_SECONDS <= 0) process.exit(0); // FLOW_SECONDS=0: weights and bulk only
 
   console.log(`\n== Default shape through the desk and the offchain worker (fresh dev node)`);
   const flowBase = mkdtempSync(path.join(tmpdir(), 'micropay-perf-flow-'));

@@ -2,7 +2,7 @@
 // ones): `transactionPaymentApi.queryInfo` prices a call from its arguments alone, so dummy
 // signatures do not matter here. Weights include the base extrinsic weight.
 import { u8aToHex } from '@polkadot/util';
-import { DEV_AUDITOR } from '../lib/purchase.mjs';
+import { DEV_AUDITOR, tokenRuns } from '../lib/purchase.mjs';
 
 /** The issue-13 figure for the default shape before token blocks in bulk: `submit_block`
  * (p = 2, t = 20, w = 1) with the weights of 721c32d: 1,217.5 µs + 2 × 273.3 µs + 309.9 µs. */
@@ -31,7 +31,7 @@ export function submitBlocksCall(api, { blocks, purchasesPerBlock, perPurchase, 
         auditor: DEV_AUDITOR,
         item: u8aToHex(new Uint8Array(32).fill(j % 256)),
         createdAt: j,
-        tokens: Array.from({ length: perPurchase }, (_, i) => ({ batch: b, index: j * perPurchase + i })),
+        tokens: tokenRuns(Array.from({ length: perPurchase }, (_, i) => ({ batch: b, index: j * perPurchase + i }))),
         signature: { Sr25519: u8aToHex(new Uint8Array(64)) },
       },
       prepaid: false,

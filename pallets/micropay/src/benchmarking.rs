@@ -108,16 +108,24 @@ fn signed<T: Config>(
 	Ok(BlockPurchase { purchase, prepaid })
 }
 
-/// One token block of `buyer` (its first), as `submit_blocks` takes it.
+/// One token block of `buyer` (its first), as `submit_blocks` takes it (tokens as runs).
 fn token_block<T: Config>(
 	buyer: T::AccountId,
 	purchases: Vec<BlockPurchaseOf<T>>,
 ) -> Result<TokenBlockOf<T>, BenchmarkError> {
-	Ok(TokenBlock {
-		buyer,
-		seq: 0,
-		purchases: purchases.try_into().map_err(|_| BenchmarkError::Stop("too many purchases"))?,
-	})
+	Ok(TokenBlock { buyer, seq: 0, purchases: submitted::<T>(purchases)? })
+}
+
+/// `purchases` as a token block carries them (tokens as runs).
+fn submitted<T: Config>(
+	purchases: Vec<BlockPurchaseOf<T>>,
+) -> Result<SubmittedPurchases<T>, BenchmarkError> {
+	purchases
+		.into_iter()
+		.map(BlockPurchase::with_runs)
+		.collect::<Vec<_>>()
+		.try_into()
+		.map_err(|_| BenchmarkError::Stop("too many purchases"))
 }
 
 /// `blocks` as `submit_blocks` takes them.

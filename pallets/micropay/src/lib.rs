@@ -48,7 +48,7 @@ mod tests;
 
 pub use micropay_primitives::{
 	purchase::{PurchaseId, Receipt, SignedPurchase},
-	token::{BatchId, InvalidCounts, InvalidReason, TokenId, TokenStatus},
+	token::{BatchId, InvalidCounts, InvalidReason, TokenId, TokenRun, TokenStatus},
 	trust::{TrustProfile, TrustValue},
 	trust_state::{GammaMode, Recovery, TrustState, UserTrust},
 };
@@ -85,11 +85,18 @@ pub mod pallet {
 	pub type ReceiptOf<T> =
 		Receipt<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
-	/// A purchase as `submit_block` takes it.
+	/// A purchase of a token block, its tokens as ids (what the runtime checks).
 	pub type BlockPurchaseOf<T> = BlockPurchase<
 		<T as frame_system::Config>::AccountId,
 		<T as Config>::BuyerSignature,
-		<T as Config>::MaxTokensPerPurchase,
+		BoundedVec<TokenId, <T as Config>::MaxTokensPerPurchase>,
+	>;
+
+	/// A purchase as `submit_block` and `submit_blocks` take it: its tokens as runs.
+	pub type SubmittedPurchaseOf<T> = BlockPurchase<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::BuyerSignature,
+		types::BoundedTokenRuns<<T as Config>::MaxTokensPerPurchase>,
 	>;
 
 	/// The stored record of an auditor.
@@ -99,9 +106,13 @@ pub mod pallet {
 	pub type BatchOf<T> =
 		Batch<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
-	/// The purchases of one token block.
+	/// The purchases of one token block, their tokens as ids.
 	pub type BlockPurchases<T> =
 		BoundedVec<BlockPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
+
+	/// The purchases of one token block as the extrinsics take them (tokens as runs).
+	pub type SubmittedPurchases<T> =
+		BoundedVec<SubmittedPurchaseOf<T>, <T as Config>::MaxPurchasesPerBlock>;
 
 	/// One buyer's token block as `submit_blocks` takes it.
 	pub type TokenBlockOf<T> = TokenBlock<
@@ -651,6 +662,12 @@ pub mod pallet {
 		/// The token blocks redeem tokens of more distinct banks than the call's `banks`
 		/// witness: nothing was kept. Declare at least the number of distinct banks.
 		TooManyBanks,
+		/// A purchase's token run holds no token.
+		EmptyTokenRun,
+		/// A purchase's token run goes past the largest token index (`u32::MAX`).
+		TokenRunOverflow,
+		/// A purchase's token runs hold more than `MaxTokensPerPurchase` tokens.
+		PurchaseTooLarge,
 	}
 
 	#[pallet::hooks]
@@ -825,7 +842,10 @@ pub mod pallet {
 		/// - `purchases`: the purchases in arrival order, each signed for the caller (else the
 		///   whole block fails with `WrongAuditor`); a prepaid one must leave the block
 		///   under the buyer's block size `W` (the one that reaches `W` is held); at most `MaxPurchasesPerBlock`,
-		///   `MaxBlockTokens` tokens in all.
+		///   `MaxBlockTokens` tokens in all. Each purchase's tokens come as runs of
+		///   consecutive tokens of one batch (`batch`, `first`, `count`), in the order the
+		///   buyer signed them: the runtime expands them into the signed id list first
+		///   (`EmptyTokenRun`, `TokenRunOverflow`, `PurchaseTooLarge` if it cannot).
 		///
 		/// Weighed by purchases, tokens and distinct spent-bitmap words (128 tokens of a
 		/// batch share a word): tokens packed in few batches cost the least.
@@ -842,7 +862,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			buyer: T::AccountId,
 			seq: u32,
-			purchases: BlockPurchases<T>,
+			purchases: SubmittedPurchases<T>,
 		) -> DispatchResultWithPostInfo {
 			let auditor = ensure_signed(origin)?;
 			let shape = Self::call_shape([&purchases]);
@@ -942,7 +962,8 @@ pub mod pallet {
 		/// - Origin: a registered auditor (active or retiring). No fee when every token is
 		///   valid and no token block is refused; otherwise the auditor pays the fee.
 		/// - `blocks`: at most `MaxBlocksPerCall` token blocks (buyer, sequence number,
-		///   purchases), `MaxPurchasesPerCall` purchases in all.
+		///   purchases with their tokens as runs, as in `submit_block`), `MaxPurchasesPerCall`
+		///   purchases in all.
 		/// - `banks`: a witness: at least the number of distinct banks whose tokens the call
 		///   redeems (the auditor's worker counts them from the tokens' batches). It is charged
 		///   for before dispatch, so a call need not be charged every batch as its own bank.

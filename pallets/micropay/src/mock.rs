@@ -372,11 +372,7 @@ pub fn one_token_purchase(batch: BatchId, index: u32, created_at: u64) -> TestPu
 
 /// `user`'s token block `seq` of `purchases`.
 pub fn token_block(user: &AccountId, seq: u32, purchases: Vec<TestPurchase>) -> TokenBlockOf<Test> {
-	TokenBlock {
-		buyer: user.clone(),
-		seq,
-		purchases: purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
-	}
+	TokenBlock { buyer: user.clone(), seq, purchases: submitted(purchases) }
 }
 
 /// A purchase for `auditor`, signed by `signer` for the chain whose genesis hash is `genesis`.
@@ -426,8 +422,19 @@ pub fn micropay_events() -> Vec<pallet_micropay::Event<Test>> {
 		.collect()
 }
 
-/// A block purchase in the mock.
-pub type TestPurchase = BlockPurchase<AccountId, MultiSignature, MaxTokensPerPurchase>;
+/// A block purchase in the mock, its tokens as ids.
+pub type TestPurchase =
+	BlockPurchase<AccountId, MultiSignature, BoundedVec<TokenId, MaxTokensPerPurchase>>;
+
+/// `purchases` as `submit_block` takes them: their tokens as runs.
+pub fn submitted(purchases: Vec<TestPurchase>) -> pallet_micropay::SubmittedPurchases<Test> {
+	purchases
+		.into_iter()
+		.map(TestPurchase::with_runs)
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("tests stay within MaxPurchasesPerBlock")
+}
 
 /// The id of a block purchase of the main buyer.
 pub fn purchase_id_of(purchase: &TestPurchase) -> [u8; 32] {
@@ -439,12 +446,7 @@ pub fn submit(
 	seq: u32,
 	purchases: Vec<TestPurchase>,
 ) -> frame_support::dispatch::DispatchResultWithPostInfo {
-	Micropay::submit_block(
-		RuntimeOrigin::signed(auditor()),
-		buyer(),
-		seq,
-		purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
-	)
+	Micropay::submit_block(RuntimeOrigin::signed(auditor()), buyer(), seq, submitted(purchases))
 }
 
 /// Submits `purchases` as block `seq` of `user`, from the genesis auditor.
@@ -457,6 +459,6 @@ pub fn submit_for(
 		RuntimeOrigin::signed(auditor()),
 		user.clone(),
 		seq,
-		purchases.try_into().expect("tests stay within MaxPurchasesPerBlock"),
+		submitted(purchases),
 	)
 }

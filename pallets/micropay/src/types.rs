@@ -6,7 +6,7 @@ use frame_support::BoundedVec;
 use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use micropay_primitives::{
 	purchase::SignedPurchase,
-	token::{InvalidCounts, InvalidReason, TokenId},
+	token::{token_runs, InvalidCounts, InvalidReason, TokenId, TokenRun},
 	trust_state::UserTrust,
 };
 use scale_info::TypeInfo;
@@ -125,35 +125,45 @@ impl<AccountId, Balance, BlockNumber: PartialOrd> Batch<AccountId, Balance, Bloc
 	}
 }
 
-/// A buyer-signed purchase as the chain stores and takes it (tokens in a bounded vector).
+/// A buyer-signed purchase as the chain checks it (tokens in a bounded vector).
 pub type BoundedSignedPurchase<AccountId, Signature, MaxTokens> =
 	SignedPurchase<AccountId, Signature, BoundedVec<TokenId, MaxTokens>>;
 
-/// One purchase in a token block, as the auditor submits it.
+/// A purchase's tokens as a token block carries them: runs of consecutive tokens (at most
+/// one run per token), expanded to the signed id list before anything is checked.
+pub type BoundedTokenRuns<MaxTokens> = BoundedVec<TokenRun, MaxTokens>;
+
+/// One purchase in a token block. `Tokens` is how its tokens are written: runs
+/// ([`BoundedTokenRuns`]) in the extrinsic the auditor submits, ids once the runtime expanded
+/// them.
 #[derive(
-	CloneNoBound,
-	Decode,
-	DecodeWithMemTracking,
-	DebugNoBound,
-	Encode,
-	EqNoBound,
-	MaxEncodedLen,
-	PartialEqNoBound,
-	TypeInfo,
+	Clone, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
 )]
-#[scale_info(skip_type_params(MaxTokens))]
-// The no-bound derives need the bounds inline; codec's derives add their own where-clauses.
-#[allow(clippy::multiple_bound_locations)]
-pub struct BlockPurchase<
-	AccountId: Clone + PartialEq + Eq + Debug,
-	Signature: Clone + PartialEq + Eq + Debug,
-	MaxTokens: Get<u32>,
-> {
+pub struct BlockPurchase<AccountId, Signature, Tokens> {
 	/// The purchase as the buyer signed it (it names its merchant and its auditor).
-	pub purchase: BoundedSignedPurchase<AccountId, Signature, MaxTokens>,
+	pub purchase: SignedPurchase<AccountId, Signature, Tokens>,
 	/// `true` if the auditor already paid (promised) the merchant while the block was being
 	/// built; `false` if the merchant waited for this block (a held purchase).
 	pub prepaid: bool,
+}
+
+impl<AccountId, Signature, MaxTokens: Get<u32>>
+	BlockPurchase<AccountId, Signature, BoundedVec<TokenId, MaxTokens>>
+{
+	/// This purchase as a token block carries it: its tokens as runs (never more runs than
+	/// tokens, so they fit the same bound).
+	pub fn with_runs(self) -> BlockPurchase<AccountId, Signature, BoundedTokenRuns<MaxTokens>> {
+		let BlockPurchase { purchase, prepaid } = self;
+		let purchase = SignedPurchase {
+			merchant: purchase.merchant,
+			auditor: purchase.auditor,
+			item: purchase.item,
+			created_at: purchase.created_at,
+			tokens: BoundedVec::truncate_from(token_runs(&purchase.tokens)),
+			signature: purchase.signature,
+		};
+		BlockPurchase { purchase, prepaid }
+	}
 }
 
 /// What the chain decided about one purchase of a block.
@@ -279,6 +289,7 @@ pub struct TokenBlock<
 	pub buyer: AccountId,
 	/// The block's sequence number for (auditor, buyer).
 	pub seq: u32,
-	/// The purchases in arrival order.
-	pub purchases: BoundedVec<BlockPurchase<AccountId, Signature, MaxTokens>, MaxPurchases>,
+	/// The purchases in arrival order, their tokens as runs.
+	pub purchases:
+		BoundedVec<BlockPurchase<AccountId, Signature, BoundedTokenRuns<MaxTokens>>, MaxPurchases>,
 }

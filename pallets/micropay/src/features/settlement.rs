@@ -33,9 +33,9 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use micropay_primitives::{
 	desk::settle_horizon,
-	purchase::{may_prepay, token_block_content, PurchaseId},
+	purchase::{may_prepay, token_block_content, PurchaseId, SignedPurchase},
 	risk::{block_risk, merchant_payout, PurchaseBooks},
-	token::{BatchId, InvalidReason},
+	token::{expand_runs, run_tokens, run_words, BatchId, InvalidReason, RunError},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -104,20 +104,29 @@ impl CallShape {
 impl<T: Config> Pallet<T> {
 	/// The [`CallShape`] of `blocks`, before dispatch (every token counted as possibly invalid,
 	/// every batch as possibly its own bank).
-	pub fn call_shape<'a>(blocks: impl IntoIterator<Item = &'a BlockPurchases<T>>) -> CallShape {
+	///
+	/// A purchase is counted for at most `MaxTokensPerPurchase` tokens, however many its runs
+	/// claim: runs holding more are refused (`PurchaseTooLarge`) before any token is checked.
+	pub fn call_shape<'a>(
+		blocks: impl IntoIterator<Item = &'a SubmittedPurchases<T>>,
+	) -> CallShape {
 		let mut shape = CallShape::default();
 		let mut words = BTreeSet::new();
 		let mut batches = BTreeSet::new();
 		let mut merchants = BTreeSet::new();
+		let max = T::MaxTokensPerPurchase::get();
 		for purchases in blocks {
 			shape.blocks = shape.blocks.saturating_add(1);
 			for BlockPurchase { purchase, .. } in purchases.iter() {
 				shape.purchases = shape.purchases.saturating_add(1);
-				shape.tokens = shape.tokens.saturating_add(purchase.tokens.len() as u32);
+				shape.tokens = shape.tokens.saturating_add(run_tokens(&purchase.tokens, max));
 				merchants.insert(&purchase.merchant);
-				for token in purchase.tokens.iter() {
-					words.insert((token.batch, token.word()));
-					batches.insert(token.batch);
+				let mut left = max;
+				for run in purchase.tokens.iter() {
+					let counted = run.count.min(left);
+					left = left.saturating_sub(counted);
+					words.extend(run_words(run, counted).map(|word| (run.batch, word)));
+					batches.insert(run.batch);
 				}
 			}
 		}
@@ -139,7 +148,7 @@ impl<T: Config> Pallet<T> {
 	/// when settling. On error nothing is kept.
 	pub(crate) fn do_submit_blocks(
 		auditor: T::AccountId,
-		blocks: Vec<(T::AccountId, u32, BlockPurchases<T>)>,
+		blocks: Vec<(T::AccountId, u32, SubmittedPurchases<T>)>,
 		strict: bool,
 		max_banks: Option<u32>,
 	) -> Result<CallOutcome, DispatchError> {
@@ -193,18 +202,20 @@ impl<T: Config> Pallet<T> {
 	/// whether the buyer was new to the auditor.
 	///
 	/// # Errors
-	/// The form errors of [`Self::ensure_well_formed`]; `WrongBlockSequence`;
-	/// `InsufficientBalance` (the buyer record's deposit). A refused token block changes
-	/// nothing but, when its deposit could not be held, the bond released toward it.
+	/// The run errors of [`Self::expand_purchases`]; the form errors of
+	/// [`Self::ensure_well_formed`]; `WrongBlockSequence`; `InsufficientBalance` (the buyer
+	/// record's deposit). A refused token block changes nothing but, when its deposit could not
+	/// be held, the bond released toward it.
 	fn settle_token_block(
 		auditor: &T::AccountId,
 		info: &mut AuditorInfoOf<T>,
 		buyer: &T::AccountId,
 		seq: u32,
-		purchases: &BlockPurchases<T>,
+		purchases: &SubmittedPurchases<T>,
 		scope: &mut Scope<T>,
 		ledger: &mut CallLedger<T>,
 	) -> Result<(TokenBlockSummary<BalanceOf<T>>, bool), DispatchError> {
+		let purchases = &Self::expand_purchases(purchases)?;
 		// The buyer's record is read once (prepaid limit, sequence number, whether the buyer is
 		// new) and written once, by `update_trust`.
 		let stored = BuyerRecords::<T>::get(auditor, buyer);
@@ -235,6 +246,41 @@ impl<T: Config> Pallet<T> {
 			ledger.auditor_risk,
 		);
 		Ok((summary, new_buyer))
+	}
+
+	/// The purchases of a token block with their tokens as the buyer signed them: each
+	/// purchase's runs expanded into its id list.
+	///
+	/// # Errors
+	/// `EmptyTokenRun`, `TokenRunOverflow`, `PurchaseTooLarge` (more than
+	/// `MaxTokensPerPurchase` tokens), found before anything is allocated for the ids.
+	pub(crate) fn expand_purchases(
+		purchases: &SubmittedPurchases<T>,
+	) -> Result<BlockPurchases<T>, Error<T>> {
+		let max = T::MaxTokensPerPurchase::get();
+		let expanded = purchases
+			.iter()
+			.map(|BlockPurchase { purchase, prepaid }| {
+				let tokens = expand_runs(&purchase.tokens, max).map_err(|error| match error {
+					RunError::EmptyRun => Error::<T>::EmptyTokenRun,
+					RunError::RunOverflow => Error::<T>::TokenRunOverflow,
+					RunError::TooManyTokens => Error::<T>::PurchaseTooLarge,
+				})?;
+				Ok(BlockPurchase {
+					purchase: SignedPurchase {
+						merchant: purchase.merchant.clone(),
+						auditor: purchase.auditor.clone(),
+						item: purchase.item,
+						created_at: purchase.created_at,
+						tokens: BoundedVec::truncate_from(tokens),
+						signature: purchase.signature.clone(),
+					},
+					prepaid: *prepaid,
+				})
+			})
+			.collect::<Result<Vec<_>, Error<T>>>()?;
+		// As many purchases as the submitted block, which is bounded alike.
+		Ok(BoundedVec::truncate_from(expanded))
 	}
 
 	/// Rejects a malformed block before any token is looked at. `prepaid_limit` is the buyer's

@@ -314,11 +314,11 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The desk's purchases as `submit_block` takes them.
-	fn block_purchases(purchases: Vec<DeskPurchaseOf<T>>) -> Option<BlockPurchases<T>> {
+	/// The desk's purchases as `submit_blocks` takes them (tokens as runs).
+	fn block_purchases(purchases: Vec<DeskPurchaseOf<T>>) -> Option<SubmittedPurchases<T>> {
 		purchases
 			.into_iter()
-			.map(|entry| Self::block_purchase(entry.purchase, entry.prepaid))
+			.map(|entry| Some(Self::block_purchase(entry.purchase, entry.prepaid)?.with_runs()))
 			.collect::<Option<Vec<_>>>()?
 			.try_into()
 			.ok()

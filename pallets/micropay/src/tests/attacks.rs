@@ -65,7 +65,7 @@ fn a_second_auditor_cannot_settle_a_purchase_signed_for_the_first() {
 			RuntimeOrigin::signed(second_auditor()),
 			buyer(),
 			0,
-			vec![bought.clone()].try_into().unwrap(),
+			submitted(vec![bought.clone()]),
 		);
 		assert_eq!(stolen.map_err(|e| e.error), Err(Error::<Test>::WrongAuditor.into()));
 		assert_eq!(free(&merchant()), PARTY_FUNDS);
@@ -77,7 +77,7 @@ fn a_second_auditor_cannot_settle_a_purchase_signed_for_the_first() {
 			RuntimeOrigin::signed(second_auditor()),
 			buyer(),
 			0,
-			vec![bought].try_into().unwrap(),
+			submitted(vec![bought]),
 		);
 		assert_eq!(again.map_err(|e| e.error), Err(Error::<Test>::WrongAuditor.into()));
 		assert_eq!(free(&merchant()), PARTY_FUNDS + 36);

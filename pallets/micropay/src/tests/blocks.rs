@@ -386,10 +386,8 @@ fn the_same_block_cannot_be_submitted_twice() {
 fn only_a_registered_auditor_submits_blocks() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 1, V, 100);
-		let block: crate::BlockPurchases<Test> =
-			vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]
-				.try_into()
-				.unwrap();
+		let block =
+			submitted(vec![purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false)]);
 		assert_noop!(
 			Micropay::submit_block(RuntimeOrigin::signed(merchant()), buyer(), 0, block.clone()),
 			Error::<Test>::NotAuditor
@@ -519,12 +517,11 @@ fn the_largest_block_validates_and_its_size_is_known() {
 		let block: Vec<_> = (0..4)
 			.map(|i| purchase(&buyer_pair(), &merchant(), tokens(batch, i * 16, 16), i < 3))
 			.collect();
-		let encoded: crate::BlockPurchases<Test> = block.clone().try_into().unwrap();
-		let size = encoded.encode().len();
+		let size = submitted(block.clone()).encode().len();
 		println!("largest mock block: 64 tokens in 4 purchases = {size} bytes SCALE-encoded");
-		// 4 × (32 merchant + 32 auditor + 32 item + 8 time + 1 len + 16 × 12 token
-		//      + 65 signature + 1 prepaid) + 1.
-		assert_eq!(size, 1 + 4 * (32 + 32 + 32 + 8 + 1 + 16 * 12 + 65 + 1));
+		// 4 × (32 merchant + 32 auditor + 32 item + 8 time + 1 len + one run of 16 tokens
+		//      (8 batch + 1 first + 1 count) + 65 signature + 1 prepaid) + 1.
+		assert_eq!(size, 1 + 4 * (32 + 32 + 32 + 8 + 1 + 10 + 65 + 1));
 		assert_ok!(submit(0, block));
 		assert_eq!(summary().valid, 64);
 		assert_eq!(collateral(), 0);
@@ -620,12 +617,10 @@ fn call_shape_counts_purchases_tokens_distinct_words_batches_and_merchants() {
 		let mut spread = tokens(batch, 0, 2);
 		spread.push(TokenId::new(batch, 128)); // second word of the batch
 		spread.push(TokenId::new(batch, 299)); // third word
-		let block: crate::BlockPurchases<Test> = vec![
+		let block = submitted(vec![
 			purchase(&buyer_pair(), &merchant(), spread, false),
 			purchase(&buyer_pair(), &merchant(), tokens(other, 0, 2), false),
-		]
-		.try_into()
-		.unwrap();
+		]);
 		let shape = Micropay::call_shape([&block, &block]);
 		assert_eq!(
 			(shape.blocks, shape.purchases, shape.tokens, shape.words, shape.banks),

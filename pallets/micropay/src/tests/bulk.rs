@@ -214,7 +214,7 @@ fn a_call_with_no_token_block_or_too_many_purchases_is_refused() {
 fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 	build_and_execute(|| {
 		let batch = issue(&buyer(), 40, V, 100);
-		let block: crate::BlockPurchases<Test> = (0..4u32)
+		let purchases: Vec<TestPurchase> = (0..4u32)
 			.map(|j| {
 				purchase_at(
 					&buyer_pair(),
@@ -224,9 +224,8 @@ fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 					u64::from(j),
 				)
 			})
-			.collect::<Vec<_>>()
-			.try_into()
-			.unwrap();
+			.collect();
+		let block = submitted(purchases.clone());
 		let shape = Micropay::call_shape([&block]);
 		let charged = Micropay::token_blocks_weight(&shape);
 		let used = Micropay::weigh(&shape, 1, 0, 1);
@@ -239,7 +238,7 @@ fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 		bigger.purchases += 1;
 		bigger.tokens += 1;
 		assert!(Micropay::token_blocks_weight(&bigger).all_gte(charged));
-		let post = submit(0, block.into_inner()).expect("settles");
+		let post = submit(0, purchases).expect("settles");
 		assert_eq!(post.actual_weight, Some(used));
 	});
 }

@@ -61,7 +61,7 @@ fn setup() -> Vec<Vec<u8>> {
 			Call::<Test>::submit_block {
 				buyer: buyer(),
 				seq: 1,
-				purchases: purchases.clone().try_into().expect("within the mock's bounds"),
+				purchases: submitted(purchases.clone()),
 			}
 			.encode()
 		})
@@ -71,12 +71,9 @@ fn setup() -> Vec<Vec<u8>> {
 	let other_buyer_block =
 		vec![purchase_at(&other_buyer_pair(), &merchant(), tokens(other, 2, 2), false, 7)];
 	for pair in blocks.windows(2) {
-		let token_block =
-			|buyer: AccountId, seq: u32, purchases: &Vec<TestPurchase>| crate::TokenBlock {
-				buyer,
-				seq,
-				purchases: purchases.clone().try_into().expect("within the mock's bounds"),
-			};
+		let token_block = |buyer: AccountId, seq: u32, purchases: &Vec<TestPurchase>| {
+			crate::TokenBlock { buyer, seq, purchases: submitted(purchases.clone()) }
+		};
 		let call = Call::<Test>::submit_blocks {
 			blocks: vec![
 				token_block(buyer(), 1, &pair[0]),

@@ -8,5 +8,6 @@ mod fuzz;
 mod issuance;
 mod migrations;
 mod registry;
+mod runs;
 mod trust;
 mod worker;
