@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `3514`
-		// Minimum execution time: 18_134_000 picoseconds.
-		Weight::from_parts(19_877_000, 3514)
+		// Minimum execution time: 18_745_000 picoseconds.
+		Weight::from_parts(20_989_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `151`
 		//  Estimated: `3514`
-		// Minimum execution time: 19_016_000 picoseconds.
-		Weight::from_parts(20_910_000, 3514)
+		// Minimum execution time: 19_777_000 picoseconds.
+		Weight::from_parts(22_232_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `329`
 		//  Estimated: `3593`
-		// Minimum execution time: 78_808_000 picoseconds.
-		Weight::from_parts(82_134_000, 3593)
+		// Minimum execution time: 79_970_000 picoseconds.
+		Weight::from_parts(87_404_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `172`
 		//  Estimated: `3538`
-		// Minimum execution time: 20_439_000 picoseconds.
-		Weight::from_parts(22_241_000, 3538)
+		// Minimum execution time: 20_739_000 picoseconds.
+		Weight::from_parts(23_524_000, 3538)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,8 +147,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `409`
 		//  Estimated: `3593`
-		// Minimum execution time: 71_444_000 picoseconds.
-		Weight::from_parts(74_580_000, 3593)
+		// Minimum execution time: 72_486_000 picoseconds.
+		Weight::from_parts(124_554_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -166,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `309`
 		//  Estimated: `3593`
-		// Minimum execution time: 81_273_000 picoseconds.
-		Weight::from_parts(84_759_000, 3593)
+		// Minimum execution time: 82_726_000 picoseconds.
+		Weight::from_parts(89_357_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -184,10 +184,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `478`
 		//  Estimated: `3593 + t * (19 ±0)`
-		// Minimum execution time: 69_971_000 picoseconds.
-		Weight::from_parts(69_185_737, 3593)
+		// Minimum execution time: 71_824_000 picoseconds.
+		Weight::from_parts(72_927_621, 3593)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(43_708, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(49_378, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(t.into()))
@@ -219,10 +219,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `863 + b * (198 ±0)`
 		//  Estimated: `8799 + b * (2822 ±0)`
-		// Minimum execution time: 281_448_000 picoseconds.
-		Weight::from_parts(19_463_654, 8799)
+		// Minimum execution time: 592_592_000 picoseconds.
+		Weight::from_parts(528_950_486, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(109_044_283, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(107_583_513, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -256,10 +256,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `679 + b * (112 ±0)`
 		//  Estimated: `8799 + b * (2822 ±0)`
-		// Minimum execution time: 378_150_000 picoseconds.
-		Weight::from_parts(132_974_069, 8799)
+		// Minimum execution time: 442_811_000 picoseconds.
+		Weight::from_parts(282_834_000, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(199_886_530, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(205_020_000, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -293,10 +293,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `791`
 		//  Estimated: `8799 + p * (2511 ±0)`
-		// Minimum execution time: 475_042_000 picoseconds.
-		Weight::from_parts(454_208_543, 8799)
+		// Minimum execution time: 456_457_000 picoseconds.
+		Weight::from_parts(397_288_493, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(69_675_456, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(67_872_067, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -330,10 +330,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1176`
 		//  Estimated: `3812 + m * (2603 ±0)`
-		// Minimum execution time: 282_149_000 picoseconds.
-		Weight::from_parts(239_903_111, 3812)
+		// Minimum execution time: 320_151_000 picoseconds.
+		Weight::from_parts(248_605_889, 3812)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(168_963_203, 0).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(170_497_427, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -367,10 +367,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `791`
 		//  Estimated: `8799`
-		// Minimum execution time: 369_103_000 picoseconds.
-		Weight::from_parts(389_380_000, 8799)
+		// Minimum execution time: 379_693_000 picoseconds.
+		Weight::from_parts(438_249_025, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(379_847, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(448_825, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -401,10 +401,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `744 + w * (51 ±0)`
 		//  Estimated: `8799 + w * (2580 ±0)`
-		// Minimum execution time: 377_899_000 picoseconds.
-		Weight::from_parts(446_985_260, 8799)
+		// Minimum execution time: 380_203_000 picoseconds.
+		Weight::from_parts(404_914_617, 8799)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(11_018_043, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(11_256_382, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -438,10 +438,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `447 + k * (266 ±0)`
 		//  Estimated: `6196 + k * (2603 ±0)`
-		// Minimum execution time: 393_589_000 picoseconds.
-		Weight::from_parts(392_155_333, 6196)
+		// Minimum execution time: 395_923_000 picoseconds.
+		Weight::from_parts(370_611_870, 6196)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(72_390_666, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(74_503_854, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -471,10 +471,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `718`
 		//  Estimated: `3812`
-		// Minimum execution time: 261_020_000 picoseconds.
-		Weight::from_parts(310_312_529, 3812)
+		// Minimum execution time: 255_369_000 picoseconds.
+		Weight::from_parts(290_284_875, 3812)
 			// Standard Error: 0
-			.saturating_add(Weight::from_parts(365_705, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(460_875, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -486,8 +486,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `414`
 		//  Estimated: `3812`
-		// Minimum execution time: 30_507_000 picoseconds.
-		Weight::from_parts(33_012_000, 3812)
+		// Minimum execution time: 30_677_000 picoseconds.
+		Weight::from_parts(33_423_000, 3812)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -509,8 +509,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `422`
 		//  Estimated: `6196`
-		// Minimum execution time: 205_246_000 picoseconds.
-		Weight::from_parts(227_396_000, 6196)
+		// Minimum execution time: 203_301_000 picoseconds.
+		Weight::from_parts(212_720_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -524,8 +524,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `462`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_569_000 picoseconds.
-		Weight::from_parts(88_215_000, 6196)
+		// Minimum execution time: 85_180_000 picoseconds.
+		Weight::from_parts(88_836_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -539,8 +539,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `480`
 		//  Estimated: `3812`
-		// Minimum execution time: 74_139_000 picoseconds.
-		Weight::from_parts(78_337_000, 3812)
+		// Minimum execution time: 75_622_000 picoseconds.
+		Weight::from_parts(79_258_000, 3812)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -549,45 +549,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements priced with ParityDB's default weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_bank() -> Weight {
-		Weight::from_parts(19_877_000, 3514)
+		Weight::from_parts(20_989_000, 3514)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_bank() -> Weight {
-		Weight::from_parts(20_910_000, 3514)
+		Weight::from_parts(22_232_000, 3514)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_auditor() -> Weight {
-		Weight::from_parts(82_134_000, 3593)
+		Weight::from_parts(87_404_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn deregister_auditor() -> Weight {
-		Weight::from_parts(22_241_000, 3538)
+		Weight::from_parts(23_524_000, 3538)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_auditor_bond() -> Weight {
-		Weight::from_parts(74_580_000, 3593)
+		Weight::from_parts(124_554_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_tokens() -> Weight {
-		Weight::from_parts(84_759_000, 3593)
+		Weight::from_parts(89_357_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn reclaim_expired(t: u32, ) -> Weight {
-		Weight::from_parts(69_185_737, 3593)
-			.saturating_add(Weight::from_parts(43_708, 0).saturating_mul(t.into()))
+		Weight::from_parts(72_927_621, 3593)
+			.saturating_add(Weight::from_parts(49_378, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 19).saturating_mul(t.into()))
 	}
 	fn submit_blocks_profiled(b: u32, ) -> Weight {
-		Weight::from_parts(19_463_654, 8799)
-			.saturating_add(Weight::from_parts(109_044_283, 0).saturating_mul(b.into()))
+		Weight::from_parts(528_950_486, 8799)
+			.saturating_add(Weight::from_parts(107_583_513, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
@@ -595,8 +595,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	fn submit_blocks_new_buyers(b: u32, ) -> Weight {
-		Weight::from_parts(132_974_069, 8799)
-			.saturating_add(Weight::from_parts(199_886_530, 0).saturating_mul(b.into()))
+		Weight::from_parts(282_834_000, 8799)
+			.saturating_add(Weight::from_parts(205_020_000, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -604,8 +604,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2822).saturating_mul(b.into()))
 	}
 	fn submit_block_purchases(p: u32, ) -> Weight {
-		Weight::from_parts(454_208_543, 8799)
-			.saturating_add(Weight::from_parts(69_675_456, 0).saturating_mul(p.into()))
+		Weight::from_parts(397_288_493, 8799)
+			.saturating_add(Weight::from_parts(67_872_067, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
@@ -613,8 +613,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2511).saturating_mul(p.into()))
 	}
 	fn submit_block_merchants(m: u32, ) -> Weight {
-		Weight::from_parts(239_903_111, 3812)
-			.saturating_add(Weight::from_parts(168_963_203, 0).saturating_mul(m.into()))
+		Weight::from_parts(248_605_889, 3812)
+			.saturating_add(Weight::from_parts(170_497_427, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
@@ -622,14 +622,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(m.into()))
 	}
 	fn submit_block_tokens(t: u32, ) -> Weight {
-		Weight::from_parts(389_380_000, 8799)
-			.saturating_add(Weight::from_parts(379_847, 0).saturating_mul(t.into()))
+		Weight::from_parts(438_249_025, 8799)
+			.saturating_add(Weight::from_parts(448_825, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 	fn submit_block_words(w: u32, ) -> Weight {
-		Weight::from_parts(446_985_260, 8799)
-			.saturating_add(Weight::from_parts(11_018_043, 0).saturating_mul(w.into()))
+		Weight::from_parts(404_914_617, 8799)
+			.saturating_add(Weight::from_parts(11_256_382, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(w.into())))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
@@ -637,8 +637,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2580).saturating_mul(w.into()))
 	}
 	fn submit_block_banks(k: u32, ) -> Weight {
-		Weight::from_parts(392_155_333, 6196)
-			.saturating_add(Weight::from_parts(72_390_666, 0).saturating_mul(k.into()))
+		Weight::from_parts(370_611_870, 6196)
+			.saturating_add(Weight::from_parts(74_503_854, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -646,28 +646,28 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn submit_block_invalid(i: u32, ) -> Weight {
-		Weight::from_parts(310_312_529, 3812)
-			.saturating_add(Weight::from_parts(365_705, 0).saturating_mul(i.into()))
+		Weight::from_parts(290_284_875, 3812)
+			.saturating_add(Weight::from_parts(460_875, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_trust_profile() -> Weight {
-		Weight::from_parts(33_012_000, 3812)
+		Weight::from_parts(33_423_000, 3812)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn claim_receipt() -> Weight {
-		Weight::from_parts(227_396_000, 6196)
+		Weight::from_parts(212_720_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn withdraw_credit() -> Weight {
-		Weight::from_parts(88_215_000, 6196)
+		Weight::from_parts(88_836_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn forget_buyer() -> Weight {
-		Weight::from_parts(78_337_000, 3812)
+		Weight::from_parts(79_258_000, 3812)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}

@@ -48,8 +48,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 78_247_000 picoseconds.
-		Weight::from_parts(81_524_000, 0)
+		// Minimum execution time: 78_217_000 picoseconds.
+		Weight::from_parts(80_912_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -60,8 +60,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 61_515_000 picoseconds.
-		Weight::from_parts(64_140_000, 0)
+		// Minimum execution time: 61_335_000 picoseconds.
+		Weight::from_parts(63_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 33_412_000 picoseconds.
-		Weight::from_parts(35_857_000, 0)
+		// Minimum execution time: 33_834_000 picoseconds.
+		Weight::from_parts(35_977_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 34_895_000 picoseconds.
-		Weight::from_parts(36_929_000, 0)
+		// Minimum execution time: 35_046_000 picoseconds.
+		Weight::from_parts(37_440_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 80_140_000 picoseconds.
-		Weight::from_parts(83_287_000, 0)
+		// Minimum execution time: 80_150_000 picoseconds.
+		Weight::from_parts(83_397_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 75_632_000 picoseconds.
-		Weight::from_parts(78_307_000, 0)
+		// Minimum execution time: 75_442_000 picoseconds.
+		Weight::from_parts(78_067_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 28_804_000 picoseconds.
-		Weight::from_parts(30_528_000, 0)
+		// Minimum execution time: 29_055_000 picoseconds.
+		Weight::from_parts(30_848_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -133,11 +133,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 27_632_000 picoseconds.
-		Weight::from_parts(28_233_000, 0)
+		// Minimum execution time: 28_183_000 picoseconds.
+		Weight::from_parts(28_743_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 51_789
-			.saturating_add(Weight::from_parts(21_979_545, 0).saturating_mul(u.into()))
+			// Standard Error: 33_113
+			.saturating_add(Weight::from_parts(21_117_027, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -146,7 +146,7 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 10_630_000 picoseconds.
+		// Minimum execution time: 10_810_000 picoseconds.
 		Weight::from_parts(12_013_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
@@ -154,16 +154,16 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 49_683_000 picoseconds.
-		Weight::from_parts(52_959_000, 0)
+		// Minimum execution time: 49_492_000 picoseconds.
+		Weight::from_parts(52_659_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 33_303_000 picoseconds.
-		Weight::from_parts(35_447_000, 0)
+		// Minimum execution time: 33_293_000 picoseconds.
+		Weight::from_parts(35_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }
