@@ -70,6 +70,9 @@ async function buildExtrinsics(api, { alice, buyers, batches, merchants, blocksP
       });
       call.push({ buyer: buyer.address, seq, purchases });
       if (call.length === blocksPerCall) await flush();
+      // Signing takes minutes at the bulk ceiling: let the WebSocket answer its pings
+      // meanwhile, or the node drops the connection.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     // A buyer's next token block goes in a later extrinsic than this one.
     await flush();

@@ -42,17 +42,7 @@ export function printFlow(r, { slotSeconds = 6 } = {}) {
       ` (target ≤ ${fmt(budget)} ms: ${verdict(r.maxAuthoringMs <= budget)}); weight of its token blocks:` +
       ` median ${fmt(r.medianCallWeightMs, 1)} ms, max ${fmt(r.maxCallWeightMs, 1)} ms; ${fmt(r.perPurchaseWeightUs, 1)} µs of weight per settled purchase`,
   );
-  if (r.imports?.length) {
-    const ms = r.imports.map((b) => b.ms).sort((a, b) => a - b);
-    const weights = r.imports.map((b) => b.weightMs).sort((a, b) => a - b);
-    const mid = (sorted) => sorted[Math.floor(sorted.length / 2)];
-    const worst = r.imports.reduce((a, b) => (b.ms > a.ms ? b : a));
-    console.log(
-      `block import, re-executed on a quiet machine (benchmark block, ${r.imports.length} loaded blocks): median ${fmt(mid(ms))} ms,` +
-        ` max ${fmt(worst.ms)} ms (target ≤ ${fmt(budget)} ms: ${verdict(worst.ms <= budget)}); the blocks' consumed weight:` +
-        ` median ${fmt(mid(weights))} ms (the slowest block: ${fmt(worst.ms)} ms for ${fmt(worst.weightMs)} ms of weight)`,
-    );
-  }
+  printImports(r.imports, budget);
   console.log(
     `desk at the client (open loop, queueing included): p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms at ${fmt(r.deskPerSecond)} decisions/s` +
       ` (target p99 ≤ ${t.deskP99Ms} ms at ≥ ${fmt(t.deskDecisionsPerSecond)}/s:` +
@@ -61,5 +51,19 @@ export function printFlow(r, { slotSeconds = 6 } = {}) {
       ` of which the chain check p50 ${fmt(r.checkP50, 2)} ms, p99 ${fmt(r.checkP99, 2)} ms and the journal p50 ${fmt(r.journalP50, 2)} ms, p99 ${fmt(r.journalP99, 2)} ms;` +
       ` ${fmt(r.deliverCount)} deliver (receipt signed, journal synced) p50 ${fmt(r.deliverP50, 2)} ms, p99 ${fmt(r.deliverP99, 2)} ms;` +
       ` ${fmt(r.waitCount)} wait p50 ${fmt(r.waitP50, 2)} ms, p99 ${fmt(r.waitP99, 2)} ms`,
+  );
+}
+
+/** Loaded blocks' import times (reexecute.mjs) against the `budget` in ms. */
+export function printImports(imports, budget) {
+  if (!imports?.length) return;
+  const ms = imports.map((b) => b.ms).sort((a, b) => a - b);
+  const weights = imports.map((b) => b.weightMs).sort((a, b) => a - b);
+  const mid = (sorted) => sorted[Math.floor(sorted.length / 2)];
+  const worst = imports.reduce((a, b) => (b.ms > a.ms ? b : a));
+  console.log(
+    `block import, re-executed on a quiet machine (benchmark block, ${imports.length} loaded blocks): median ${fmt(mid(ms))} ms,` +
+      ` max ${fmt(worst.ms)} ms (target ≤ ${fmt(budget)} ms: ${verdict(worst.ms <= budget)}); the blocks' consumed weight:` +
+      ` median ${fmt(mid(weights))} ms (the slowest block: ${fmt(worst.ms)} ms for ${fmt(worst.weightMs)} ms of weight)`,
   );
 }
