@@ -29,8 +29,9 @@ pub type PurchaseId = [u8; 32];
 /// record) names once for all its purchases. The one shape the desk, the token block and the
 /// simulator share.
 ///
-/// `Tokens` is the container of token ids (a bounded vector on chain, a `Vec` off chain: they
-/// encode the same).
+/// `Tokens` is how its tokens are written: ids (a bounded vector in the runtime, a `Vec` off
+/// chain: they encode the same, and the signing payload always encodes ids), or runs of
+/// consecutive ids (`TokenRun`) in the extrinsics that carry token blocks.
 #[derive(
 	Clone, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
 )]

@@ -331,6 +331,41 @@ mod tests {
 	}
 
 	#[test]
+	fn runs_expand_back_to_any_id_list() {
+		// Lists of up to 40 ids from 3 batches near 0 and near u32::MAX, with repeats,
+		// gaps and reversals; a small xorshift keeps the cases reproducible.
+		let mut state = 0x9E37_79B9_7F4A_7C15u64;
+		let mut next = |bound: u64| {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			state % bound
+		};
+		for _ in 0..2_000 {
+			let len = next(41) as usize;
+			let mut tokens = Vec::with_capacity(len);
+			let mut index =
+				if next(2) == 0 { next(300) as u32 } else { u32::MAX - next(50) as u32 };
+			for _ in 0..len {
+				let batch = next(3);
+				index = match next(4) {
+					0 => index,
+					1 => index.saturating_add(1),
+					2 => index.saturating_sub(1),
+					_ => index.saturating_add(next(200) as u32),
+				};
+				tokens.push(TokenId::new(batch, index));
+			}
+			let runs = token_runs(&tokens);
+			assert!(runs.len() <= tokens.len());
+			assert!(runs.windows(2).all(|pair| pair[0].batch != pair[1].batch
+				|| pair[0].first.checked_add(pair[0].count) != Some(pair[1].first)));
+			assert_eq!(expand_runs(&runs, 40), Ok(tokens.clone()));
+			assert_eq!(run_tokens(&runs, 40), tokens.len() as u32);
+		}
+	}
+
+	#[test]
 	fn malformed_runs_are_refused_before_anything_is_allocated() {
 		assert_eq!(expand_runs(&[run(1, 0, 0)], 10), Err(RunError::EmptyRun));
 		assert_eq!(expand_runs(&[run(1, u32::MAX, 2)], 10), Err(RunError::RunOverflow));

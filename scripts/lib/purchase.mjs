@@ -33,7 +33,10 @@ export const wrapBytes = (payload) => u8aConcat(stringToU8a('<Bytes>'), payload,
  */
 export function tokenRuns(tokens) {
   const runs = [];
-  for (const { batch, index } of tokens) {
+  for (const token of tokens) {
+    // Numbers, strings or BNs alike: compare values, not representations.
+    const batch = BigInt(token.batch.toString());
+    const index = Number(token.index.toString());
     const last = runs[runs.length - 1];
     if (last && last.batch === batch && last.first + last.count === index) last.count += 1;
     else runs.push({ batch, first: index, count: 1 });

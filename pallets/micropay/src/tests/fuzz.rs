@@ -13,6 +13,7 @@
 
 use crate::{mock::*, Call};
 use codec::{Decode, Encode};
+use frame_support::dispatch::GetDispatchInfo;
 use frame_support::{
 	assert_ok,
 	storage::{with_transaction, TransactionOutcome},
@@ -130,8 +131,18 @@ fn run_one(bytes: &[u8], origin: RuntimeOrigin, issuance: Balance, stats: &mut F
 	};
 	stats.decoded += 1;
 	let settles = matches!(call, Call::submit_block { .. } | Call::submit_blocks { .. });
+	let call = RuntimeCall::Micropay(call);
+	let charged = call.get_dispatch_info().total_weight();
 	with_transaction(|| -> TransactionOutcome<Result<(), DispatchError>> {
-		let result = RuntimeCall::Micropay(call).dispatch(origin);
+		let result = call.dispatch(origin);
+		let used = match &result {
+			Ok(post) => post.actual_weight,
+			Err(error) => error.post_info.actual_weight,
+		};
+		assert!(
+			used.is_none_or(|used| used.all_lte(charged)),
+			"an input used {used:?}, more than the {charged:?} charged before dispatch"
+		);
 		if result.is_ok() {
 			stats.dispatched_ok += 1;
 			stats.token_blocks_settled += u64::from(settles);

@@ -101,6 +101,16 @@ fn a_full_block_is_submitted_once_then_resolved() {
 		let crate::TokenBlock { buyer: user, seq, purchases } = blocks[0].clone();
 		assert_eq!((user, seq, purchases.len()), (buyer(), 0, 2));
 		assert!(purchases[0].prepaid && !purchases[1].prepaid);
+		// The fewest runs: consecutive tokens of a batch travel as one.
+		let runs = |i: usize| purchases[i].purchase.tokens.to_vec();
+		assert_eq!(runs(0), vec![crate::TokenRun { batch, first: 0, count: 2 }]);
+		assert_eq!(
+			runs(1),
+			vec![
+				crate::TokenRun { batch, first: 2, count: 1 },
+				crate::TokenRun { batch: not_ours, first: 0, count: 1 },
+			]
+		);
 
 		// Not settled yet, and not due for a resubmission: nothing is sent again.
 		run_worker_at(3);
