@@ -65,13 +65,15 @@ impl<AccountId: Encode, Signature, Tokens: Encode> SignedPurchase<AccountId, Sig
 		)
 			.encode()
 	}
+}
 
-	/// The same purchase with its tokens in another container.
-	pub fn map_tokens<Other>(
+impl<AccountId, Signature, Tokens> SignedPurchase<AccountId, Signature, Tokens> {
+	/// The same purchase with its tokens in another container, or `map`'s error.
+	pub fn try_map_tokens<Other, Error>(
 		self,
-		map: impl FnOnce(Tokens) -> Option<Other>,
-	) -> Option<SignedPurchase<AccountId, Signature, Other>> {
-		Some(SignedPurchase {
+		map: impl FnOnce(Tokens) -> Result<Other, Error>,
+	) -> Result<SignedPurchase<AccountId, Signature, Other>, Error> {
+		Ok(SignedPurchase {
 			merchant: self.merchant,
 			auditor: self.auditor,
 			item: self.item,
@@ -79,6 +81,14 @@ impl<AccountId: Encode, Signature, Tokens: Encode> SignedPurchase<AccountId, Sig
 			tokens: map(self.tokens)?,
 			signature: self.signature,
 		})
+	}
+
+	/// The same purchase with its tokens in another container, if `map` gives one.
+	pub fn map_tokens<Other>(
+		self,
+		map: impl FnOnce(Tokens) -> Option<Other>,
+	) -> Option<SignedPurchase<AccountId, Signature, Other>> {
+		self.try_map_tokens(|tokens| map(tokens).ok_or(())).ok()
 	}
 }
 

@@ -141,10 +141,16 @@ pub fn expand_runs(runs: &[TokenRun], max: u32) -> Result<Vec<TokenId>, RunError
 	Ok(tokens)
 }
 
-/// How many tokens `runs` hold, counting at most `max` (what a token block is weighed for
-/// before dispatch: runs holding more are refused before any token is looked at).
-pub fn run_tokens(runs: &[TokenRun], max: u32) -> u32 {
-	runs.iter().fold(0u32, |total, run| total.saturating_add(run.count)).min(max)
+/// Each of `runs` with how many of its tokens are counted when at most `max` are in all:
+/// what a purchase is weighed for before dispatch (runs holding more are refused before any
+/// token is looked at).
+pub fn counted_runs(runs: &[TokenRun], max: u32) -> impl Iterator<Item = (&TokenRun, u32)> {
+	let mut left = max;
+	runs.iter().map(move |run| {
+		let counted = run.count.min(left);
+		left = left.saturating_sub(counted);
+		(run, counted)
+	})
 }
 
 /// The spent-bitmap words the first `count` tokens of `run` fall in (at most `count` of them,
@@ -361,7 +367,8 @@ mod tests {
 			assert!(runs.windows(2).all(|pair| pair[0].batch != pair[1].batch
 				|| pair[0].first.checked_add(pair[0].count) != Some(pair[1].first)));
 			assert_eq!(expand_runs(&runs, 40), Ok(tokens.clone()));
-			assert_eq!(run_tokens(&runs, 40), tokens.len() as u32);
+			let counted: u32 = counted_runs(&runs, 40).map(|(_, counted)| counted).sum();
+			assert_eq!(counted, tokens.len() as u32);
 		}
 	}
 
@@ -381,8 +388,11 @@ mod tests {
 
 	#[test]
 	fn a_run_is_weighed_for_at_most_what_a_purchase_may_hold() {
-		assert_eq!(run_tokens(&[run(1, 0, u32::MAX), run(2, 0, 7)], 256), 256);
-		assert_eq!(run_tokens(&[run(1, 0, 3), run(2, 0, 7)], 256), 10);
+		let counted = |runs: &[TokenRun]| {
+			counted_runs(runs, 256).map(|(run, counted)| (run.batch, counted)).collect::<Vec<_>>()
+		};
+		assert_eq!(counted(&[run(1, 0, u32::MAX), run(2, 0, 7)]), vec![(1, 256), (2, 0)]);
+		assert_eq!(counted(&[run(1, 0, 3), run(2, 0, 7)]), vec![(1, 3), (2, 7)]);
 		assert_eq!(run_words(&run(1, 120, 10), 10).collect::<Vec<_>>(), vec![0, 1]);
 		assert_eq!(
 			run_words(&run(1, 0, u32::MAX), 256).collect::<Vec<_>>(),

@@ -154,14 +154,9 @@ impl<AccountId, Signature, MaxTokens: Get<u32>>
 	/// tokens, so they fit the same bound).
 	pub fn with_runs(self) -> BlockPurchase<AccountId, Signature, BoundedTokenRuns<MaxTokens>> {
 		let BlockPurchase { purchase, prepaid } = self;
-		let purchase = SignedPurchase {
-			merchant: purchase.merchant,
-			auditor: purchase.auditor,
-			item: purchase.item,
-			created_at: purchase.created_at,
-			tokens: BoundedVec::truncate_from(token_runs(&purchase.tokens)),
-			signature: purchase.signature,
-		};
+		let Ok(purchase) = purchase.try_map_tokens(|tokens| {
+			Ok::<_, core::convert::Infallible>(BoundedVec::truncate_from(token_runs(&tokens)))
+		});
 		BlockPurchase { purchase, prepaid }
 	}
 }

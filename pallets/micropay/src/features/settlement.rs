@@ -33,9 +33,9 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use micropay_primitives::{
 	desk::settle_horizon,
-	purchase::{may_prepay, token_block_content, PurchaseId, SignedPurchase},
+	purchase::{may_prepay, token_block_content, PurchaseId},
 	risk::{block_risk, merchant_payout, PurchaseBooks},
-	token::{expand_runs, run_tokens, run_words, BatchId, InvalidReason, RunError},
+	token::{counted_runs, expand_runs, run_words, BatchId, InvalidReason, RunError},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -119,12 +119,9 @@ impl<T: Config> Pallet<T> {
 			shape.blocks = shape.blocks.saturating_add(1);
 			for BlockPurchase { purchase, .. } in purchases.iter() {
 				shape.purchases = shape.purchases.saturating_add(1);
-				shape.tokens = shape.tokens.saturating_add(run_tokens(&purchase.tokens, max));
 				merchants.insert(&purchase.merchant);
-				let mut left = max;
-				for run in purchase.tokens.iter() {
-					let counted = run.count.min(left);
-					left = left.saturating_sub(counted);
+				for (run, counted) in counted_runs(&purchase.tokens, max) {
+					shape.tokens = shape.tokens.saturating_add(counted);
 					words.extend(run_words(run, counted).map(|word| (run.batch, word)));
 					batches.insert(run.batch);
 				}
@@ -173,7 +170,7 @@ impl<T: Config> Pallet<T> {
 				&mut info,
 				&buyer,
 				seq,
-				&purchases,
+				purchases,
 				&mut scope,
 				&mut ledger,
 			) {
@@ -211,7 +208,7 @@ impl<T: Config> Pallet<T> {
 		info: &mut AuditorInfoOf<T>,
 		buyer: &T::AccountId,
 		seq: u32,
-		purchases: &SubmittedPurchases<T>,
+		purchases: SubmittedPurchases<T>,
 		scope: &mut Scope<T>,
 		ledger: &mut CallLedger<T>,
 	) -> Result<(TokenBlockSummary<BalanceOf<T>>, bool), DispatchError> {
@@ -255,28 +252,22 @@ impl<T: Config> Pallet<T> {
 	/// `EmptyTokenRun`, `TokenRunOverflow`, `PurchaseTooLarge` (more than
 	/// `MaxTokensPerPurchase` tokens), found before anything is allocated for the ids.
 	pub(crate) fn expand_purchases(
-		purchases: &SubmittedPurchases<T>,
+		purchases: SubmittedPurchases<T>,
 	) -> Result<BlockPurchases<T>, Error<T>> {
 		let max = T::MaxTokensPerPurchase::get();
 		let expanded = purchases
-			.iter()
+			.into_iter()
 			.map(|BlockPurchase { purchase, prepaid }| {
-				let tokens = expand_runs(&purchase.tokens, max).map_err(|error| match error {
-					RunError::EmptyRun => Error::<T>::EmptyTokenRun,
-					RunError::RunOverflow => Error::<T>::TokenRunOverflow,
-					RunError::TooManyTokens => Error::<T>::PurchaseTooLarge,
+				let purchase = purchase.try_map_tokens(|runs| {
+					expand_runs(&runs, max).map(BoundedVec::truncate_from).map_err(|error| {
+						match error {
+							RunError::EmptyRun => Error::<T>::EmptyTokenRun,
+							RunError::RunOverflow => Error::<T>::TokenRunOverflow,
+							RunError::TooManyTokens => Error::<T>::PurchaseTooLarge,
+						}
+					})
 				})?;
-				Ok(BlockPurchase {
-					purchase: SignedPurchase {
-						merchant: purchase.merchant.clone(),
-						auditor: purchase.auditor.clone(),
-						item: purchase.item,
-						created_at: purchase.created_at,
-						tokens: BoundedVec::truncate_from(tokens),
-						signature: purchase.signature.clone(),
-					},
-					prepaid: *prepaid,
-				})
+				Ok(BlockPurchase { purchase, prepaid })
 			})
 			.collect::<Result<Vec<_>, Error<T>>>()?;
 		// As many purchases as the submitted block, which is bounded alike.

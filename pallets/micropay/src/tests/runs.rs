@@ -17,7 +17,7 @@ fn run(batch: u64, first: u32, count: u32) -> TokenRun {
 }
 
 /// `purchase` with its tokens written as `runs` (whatever it signed).
-fn with_runs(purchase: &TestPurchase, runs: Vec<TokenRun>) -> crate::SubmittedPurchaseOf<Test> {
+fn spelled_as(purchase: &TestPurchase, runs: Vec<TokenRun>) -> crate::SubmittedPurchaseOf<Test> {
 	let mut submitted = purchase.clone().with_runs();
 	submitted.purchase.tokens = BoundedVec::truncate_from(runs);
 	submitted
@@ -59,7 +59,7 @@ fn runs_split_differently_still_pay_the_signed_purchase() {
 		let batch = issue(&buyer(), 16, V, 100);
 		let bought = purchase(&buyer_pair(), &merchant(), tokens(batch, 0, 6), false);
 		// Not the fewest runs, but the same ids in the signed order.
-		let split = with_runs(&bought, vec![run(batch, 0, 2), run(batch, 2, 1), run(batch, 3, 3)]);
+		let split = spelled_as(&bought, vec![run(batch, 0, 2), run(batch, 2, 1), run(batch, 3, 3)]);
 		assert_ok!(submit_runs(0, vec![split]));
 		assert_eq!(last_token_block(&auditor(), &buyer()).unwrap().valid, 6);
 	});
@@ -80,7 +80,7 @@ fn runs_that_change_the_signed_tokens_pay_nothing() {
 		.into_iter()
 		.enumerate()
 		{
-			assert_ok!(submit_runs(seq as u32, vec![with_runs(&bought, runs)]));
+			assert_ok!(submit_runs(seq as u32, vec![spelled_as(&bought, runs)]));
 			let summary = last_token_block(&auditor(), &buyer()).unwrap();
 			assert_eq!(summary.valid, 0);
 			assert!(summary.invalid.bad_signature > 0);
@@ -111,7 +111,7 @@ fn malformed_runs_refuse_the_token_block_and_change_nothing() {
 			),
 		];
 		for (runs, error) in cases {
-			assert_noop!(submit_runs(0, vec![with_runs(&bought, runs)]), error);
+			assert_noop!(submit_runs(0, vec![spelled_as(&bought, runs)]), error);
 		}
 	});
 }
@@ -122,7 +122,7 @@ fn in_submit_blocks_a_malformed_run_refuses_only_its_token_block() {
 		let mine = issue(&buyer(), 4, V, 100);
 		let other = account_of(&other_buyer_pair());
 		let theirs = issue(&other, 4, V, 100);
-		let bad = with_runs(
+		let bad = spelled_as(
 			&purchase(&buyer_pair(), &merchant(), tokens(mine, 0, 2), false),
 			vec![run(mine, 0, u32::MAX)],
 		);
