@@ -145,7 +145,9 @@ export async function runLoad(api, keyring, options) {
     await sleep(1_000);
   }
   unsubscribe();
-  return { perBlock, expected, tokensPerBlock: purchasesPerBlock * perPurchase };
+  // The blocks that carried token blocks (reexecute.mjs times their import).
+  const loadedNumbers = perBlock.filter((b) => b.blocks > 0).map((b) => b.number);
+  return { perBlock, expected, tokensPerBlock: purchasesPerBlock * perPurchase, loadedNumbers };
 }
 
 /** Throughput over the chain blocks that carried token blocks while more were waiting. */
