@@ -11,7 +11,11 @@
 //! and writes the record by compare-and-set; a conflict (the worker resolved a token block
 //! meanwhile) retries with fresh chain state, so `W` and the in-flight state are read
 //! together with the admission. The pending set catches a token already waiting with another
-//! merchant (double-spend) or the same purchase twice (double-sell). A receipt is given only
+//! merchant (double-spend) or the same purchase twice (double-sell); the index from purchase
+//! id to buyer catches a purchase sent again after it was resolved (the buyer's record holds
+//! only what is pending, so its read and rewrite do not grow with the buyer's history; the
+//! outcomes are in the buyer's resolution log, which only the worker writes and only
+//! `micropay_purchaseStatus` reads). A receipt is given only
 //! while every outstanding receipt could be claimed, penalty included, from the auditor's bond
 //! alone; otherwise the purchase is held.
 //!
@@ -22,7 +26,7 @@
 //! right after an answer would otherwise lose the promise; [`recover`] replays the
 //! journal at start-up. The
 //! index from purchase id to buyer is written only for admitted purchases and collected when
-//! the buyer's record forgets them. `micropay_purchaseStatus` reports what became of a
+//! the buyer's resolution log forgets them. `micropay_purchaseStatus` reports what became of a
 //! purchase, with its receipt; `micropay_exposure` the promises outstanding, and
 //! `micropay_buyerExposure` one buyer's share of them.
 
@@ -30,9 +34,9 @@ use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use micropay_primitives::{
 	desk::{
-		exposure, purchase_key, settle_horizon, user_key, AuditorCover, ChainCheck, Decision,
-		DeskPurchase, Promise, PurchaseStatus, Refusal, Resolution, UserDesk, MAX_USERS,
-		PROMISED_KEY, RELEASED_KEY, USERS_KEY,
+		exposure, purchase_key, resolved_key, settle_horizon, user_key, AuditorCover, ChainCheck,
+		Decision, DeskPurchase, Promise, PurchaseStatus, Refusal, Resolution, ResolvedLog,
+		UserDesk, MAX_USERS, PROMISED_KEY, RELEASED_KEY, USERS_KEY,
 	},
 	purchase::{Receipt, SignedPurchase},
 	token::TokenId,
@@ -448,6 +452,11 @@ where
 				Ok(id) => id,
 				Err(refusal) => return Ok(reject(refusal, None, started)),
 			};
+			// Admitted before (its index is written once the admission held, and collected
+			// when the buyer's log forgets it): pending or resolved, a double-sell.
+			if storage.get(STORAGE_PREFIX, &purchase_key(&id)).is_some() {
+				return Ok(reject(Refusal::DoubleSold, Some(id), started));
+			}
 			let entry =
 				DeskPurchase { id, purchase: signed.clone(), prepaid: false, promise: None };
 			// The receipt is signed only for a purchase the desk delivers.
@@ -546,12 +555,18 @@ where
 		};
 		let buyer = AccountId::decode(&mut &buyer[..]).map_err(|_| internal("corrupt index"))?;
 		let desk = Self::decode_desk(storage.get(STORAGE_PREFIX, &user_key(&buyer)).as_deref())?;
+		let log = match desk.status(&id.0) {
+			Some(_) => ResolvedLog::default(),
+			None => decode_or(storage.get(STORAGE_PREFIX, &resolved_key(&buyer)), "resolution log")
+				.map_err(internal)?
+				.unwrap_or_default(),
+		};
 		let receipt = desk.pending_purchase(&id.0).and_then(|pending| {
 			let promise = pending.promise.as_ref()?;
 			Some(receipt_json(id.0, &pending.purchase.merchant, &pending.purchase.auditor, promise))
 		});
 		let plain = |status| StatusAnswer { status, seq: None, reason: None, receipt: None };
-		Ok(desk.status(&id.0).map(|status| match status {
+		Ok(desk.status_with(&log, &id.0).map(|status| match status {
 			PurchaseStatus::Delivered => StatusAnswer { receipt, ..plain("delivered") },
 			PurchaseStatus::Waiting => plain("waiting"),
 			PurchaseStatus::Submitted { seq, .. } => {
@@ -653,7 +668,10 @@ pub fn recover<S: OffchainStorage>(
 		let key = user_key(&entry.buyer);
 		let mut desk: UserDesk<AccountId, Signature> =
 			decode_or(storage.get(STORAGE_PREFIX, &key), "desk record")?.unwrap_or_default();
-		if desk.restore(entry.purchase.clone(), now) {
+		let log: ResolvedLog =
+			decode_or(storage.get(STORAGE_PREFIX, &resolved_key(&entry.buyer)), "resolution log")?
+				.unwrap_or_default();
+		if desk.restore(entry.purchase.clone(), now, &log) {
 			// Nothing else writes while the node starts.
 			storage.set(STORAGE_PREFIX, &key, &desk.encode());
 			restored += 1;
@@ -738,7 +756,7 @@ mod tests {
 		// promised total, the index key and the buyer list of that moment.
 		let kept = admitted(1, 1, 30);
 		let mut desk = UserDesk::<AccountId, Signature>::default();
-		assert!(desk.restore(kept.purchase.clone(), 10));
+		assert!(desk.restore(kept.purchase.clone(), 10, &ResolvedLog::default()));
 		storage.set(STORAGE_PREFIX, &user_key(&account(1)), &desk.encode());
 		storage.set(STORAGE_PREFIX, USERS_KEY, &vec![account(1)].encode());
 		storage.set(STORAGE_PREFIX, RELEASED_KEY, &5u128.encode());
@@ -761,6 +779,23 @@ mod tests {
 		let before = (record(&storage, 1), record(&storage, 2));
 		assert_eq!(recover(&mut storage, &journal, 13, GENESIS), Ok(0));
 		assert_eq!((record(&storage, 1), record(&storage, 2)), before);
+	}
+
+	#[test]
+	fn a_purchase_its_buyers_log_resolved_is_not_put_back() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = DeskJournal::open(dir.path().join("desk.journal")).unwrap();
+		let mut storage = InMemOffchainStorage::default();
+		// Settled and logged by the worker; the journal still holds its admission.
+		let log = ResolvedLog { entries: vec![([1; 32], Resolution::Settled)] };
+		storage.set(STORAGE_PREFIX, &resolved_key(&account(1)), &log.encode());
+		journal.append(&admitted(1, 1, 30)).unwrap();
+		assert_eq!(recover(&mut storage, &journal, 12, GENESIS), Ok(0));
+		assert!(record(&storage, 1).open.is_empty());
+		// Its promise is not counted as outstanding again.
+		let promised: u128 =
+			decode_or(storage.get(STORAGE_PREFIX, PROMISED_KEY), "promised").unwrap().unwrap();
+		assert_eq!(promised, 0);
 	}
 
 	#[test]

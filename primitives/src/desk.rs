@@ -3,8 +3,16 @@
 //! The node's JSON-RPC (`micropay_submitPurchase`) admits purchases into a [`UserDesk`] and
 //! the pallet's offchain worker turns it into token blocks; both read and write the same
 //! SCALE-encoded records in the node's persistent offchain storage (keys: [`USERS_KEY`],
-//! [`user_key`], [`purchase_key`]), each update a compare-and-set of a whole record, so
-//! neither side can lose or duplicate an entry, and a crash loses nothing written.
+//! [`user_key`], [`purchase_key`], [`resolved_key`]), each update a compare-and-set of a
+//! whole record, so neither side can lose or duplicate an entry, and a crash loses nothing
+//! written.
+//!
+//! A buyer's record holds only what is pending (its open block and its block in flight):
+//! every admission reads and rewrites it, so it must not grow with the buyer's history. What
+//! became of its resolved purchases is in its [`ResolvedLog`], which only the worker writes
+//! (once per resolved token block) and only the status RPC reads; a purchase id sent again
+//! after its resolution is caught by the desk's index ([`purchase_key`]), which holds every
+//! id the desk admitted until the log forgets it.
 //!
 //! Life of a purchase: admitted as **prepaid** (the merchant delivers now) while it leaves the
 //! buyer's open block under `W`, fits in one token block with the purchases before it, and
@@ -27,6 +35,8 @@ pub const USERS_KEY: &[u8] = b"micropay/desk/users";
 pub const USER_PREFIX: &[u8] = b"micropay/desk/user/";
 /// Prefix of a purchase id's owner (the buyer whose desk holds it).
 pub const PURCHASE_PREFIX: &[u8] = b"micropay/desk/purchase/";
+/// Prefix of a buyer's [`ResolvedLog`].
+pub const RESOLVED_PREFIX: &[u8] = b"micropay/desk/resolved/";
 /// Key of the total the desk ever promised merchants (u128, smallest unit; written by the
 /// desk only).
 pub const PROMISED_KEY: &[u8] = b"micropay/desk/promised";
@@ -57,6 +67,13 @@ pub fn user_key(user: &impl Encode) -> Vec<u8> {
 pub fn purchase_key(id: &PurchaseId) -> Vec<u8> {
 	let mut key = PURCHASE_PREFIX.to_vec();
 	key.extend_from_slice(id);
+	key
+}
+
+/// Key of `user`'s [`ResolvedLog`].
+pub fn resolved_key(user: &impl Encode) -> Vec<u8> {
+	let mut key = RESOLVED_PREFIX.to_vec();
+	user.encode_to(&mut key);
 	key
 }
 
@@ -280,8 +297,33 @@ pub struct Resolved {
 	pub resolved: Vec<(PurchaseId, Resolution, u128)>,
 	/// Purchases the settled token block did not hold; they went back to the open block.
 	pub reopened: u32,
-	/// Ids forgotten from the resolved list (their index keys can be collected).
-	pub forgotten: Vec<PurchaseId>,
+}
+
+/// What became of a buyer's recently resolved purchases, oldest first, at most
+/// [`MAX_RESOLVED`]: written by the worker when it resolves a token block, read by the
+/// status RPC and the journal's replay, never by an admission.
+#[derive(Clone, Debug, Default, Decode, Encode, Eq, PartialEq, TypeInfo)]
+pub struct ResolvedLog {
+	/// The resolutions, oldest first.
+	pub entries: Vec<(PurchaseId, Resolution)>,
+}
+
+impl ResolvedLog {
+	/// What became of purchase `id`, if the log still remembers it (the latest entry).
+	pub fn get(&self, id: &PurchaseId) -> Option<Resolution> {
+		self.entries.iter().rev().find(|(resolved, _)| resolved == id).map(|(_, outcome)| *outcome)
+	}
+
+	/// Appends `resolutions` and forgets the oldest past [`MAX_RESOLVED`]; returns the ids
+	/// forgotten (their index keys can be collected: the desk no longer knows them).
+	pub fn record(
+		&mut self,
+		resolutions: impl IntoIterator<Item = (PurchaseId, Resolution)>,
+	) -> Vec<PurchaseId> {
+		self.entries.extend(resolutions);
+		let excess = self.entries.len().saturating_sub(MAX_RESOLVED);
+		self.entries.drain(..excess).map(|(id, _)| id).collect()
+	}
 }
 
 /// One buyer's state at the desk.
@@ -293,7 +335,11 @@ pub struct UserDesk<AccountId, Signature> {
 	pub opened_at: u32,
 	/// The block submitted and not yet seen settled.
 	pub in_flight: Option<InFlight<AccountId, Signature>>,
-	/// Recently resolved purchases, oldest first, at most [`MAX_RESOLVED`].
+	/// Resolutions a record written before the [`ResolvedLog`] still holds (runtimes up to
+	/// spec 203 kept a buyer's last [`MAX_RESOLVED`] here). Empty in every record written
+	/// now: the worker moves what it finds into the log on its next write. Kept in the
+	/// layout so a desk and a worker of either version read each other's records (the worker
+	/// is upgraded with the runtime, the desk with the node).
 	pub resolved: Vec<(PurchaseId, Resolution)>,
 }
 
@@ -325,8 +371,9 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		self.open.is_empty() && self.in_flight.is_none()
 	}
 
-	/// Admits `purchase` (already checked against the chain) given the buyer's block size
-	/// `w`, at chain block `now`. It is prepaid (`Deliver`) if the rule
+	/// Admits `purchase` (already checked against the chain, and not in the desk's index:
+	/// an id the desk admitted before is a double-sell however it ended) given the buyer's
+	/// block size `w`, at chain block `now`. It is prepaid (`Deliver`) if the rule
 	/// [`may_prepay`] allows it, it fits in the block being built, no token block of the buyer
 	/// awaits validation, and `promise` is given (the caller gives none when the auditor's
 	/// bond cannot back another promise); it then keeps `promise`. Else it is held (`Wait`).
@@ -395,12 +442,17 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 	/// Puts back a purchase this desk admitted (as admitted: its prepaid flag and promise
 	/// kept) whose record was lost in a crash before it reached the disk, at chain block
 	/// `now`; the desk's journal holds it (node `desk_journal`). Returns whether it was put
-	/// back: a purchase the record still knows (pending or resolved) is left alone, so
-	/// replaying a journal twice changes nothing. It goes at the end of the open block, like
-	/// any new purchase; its tokens were the buyer's when it was admitted, and the chain
-	/// refuses whatever was spent since.
-	pub fn restore(&mut self, purchase: DeskPurchase<AccountId, Signature>, now: u32) -> bool {
-		if self.status(&purchase.id).is_some() {
+	/// back: a purchase the record or the buyer's `log` still knows (pending or resolved) is
+	/// left alone, so replaying a journal twice changes nothing. It goes at the end of the
+	/// open block, like any new purchase; its tokens were the buyer's when it was admitted,
+	/// and the chain refuses whatever was spent since.
+	pub fn restore(
+		&mut self,
+		purchase: DeskPurchase<AccountId, Signature>,
+		now: u32,
+		log: &ResolvedLog,
+	) -> bool {
+		if self.status_with(log, &purchase.id).is_some() {
 			return false;
 		}
 		if self.open.is_empty() {
@@ -415,7 +467,13 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		self.pending().find(|purchase| purchase.id == *id)
 	}
 
-	/// Where purchase `id` stands, if this desk knows it.
+	/// Where purchase `id` stands, if the record or the buyer's resolution `log` knows it.
+	pub fn status_with(&self, log: &ResolvedLog, id: &PurchaseId) -> Option<PurchaseStatus> {
+		self.status(id).or_else(|| log.get(id).map(PurchaseStatus::Resolved))
+	}
+
+	/// Where purchase `id` stands, if this record knows it: pending, or resolved in a record
+	/// of the old layout (see [`Self::status_with`] for a resolution in the log).
 	pub fn status(&self, id: &PurchaseId) -> Option<PurchaseStatus> {
 		if let Some(purchase) = self.open.iter().find(|purchase| purchase.id == *id) {
 			return Some(if purchase.prepaid {
@@ -521,7 +579,8 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 	/// number, same purchases), `outcome(id)` says what became of each purchase. Otherwise
 	/// another block took our sequence number (a second node on our key, a block sent by
 	/// hand): purchases the chain settled are settled, the others go back to the head of the
-	/// open block. Returns what changed, or `None` if the block is still in flight.
+	/// open block. Returns what changed, or `None` if the block is still in flight; the
+	/// caller records the resolutions in the buyer's [`ResolvedLog`].
 	pub fn resolve(
 		&mut self,
 		chain_next_seq: u32,
@@ -545,9 +604,6 @@ impl<AccountId: Clone + PartialEq, Signature: Clone> UserDesk<AccountId, Signatu
 		}
 		done.reopened = reopen.len() as u32;
 		self.reopen(reopen);
-		self.resolved.extend(done.resolved.iter().map(|(id, resolution, _)| (*id, *resolution)));
-		let excess = self.resolved.len().saturating_sub(MAX_RESOLVED);
-		done.forgotten = self.resolved.drain(..excess).map(|(id, _)| id).collect();
 		Some(done)
 	}
 }
@@ -594,24 +650,28 @@ mod tests {
 		let mut lost = purchase(2, &[2]);
 		lost.prepaid = true;
 		lost.promise = promise();
-		assert!(desk.restore(lost.clone(), 12));
+		let none = ResolvedLog::default();
+		assert!(desk.restore(lost.clone(), 12, &none));
 		assert_eq!(desk.status(&[2; 32]), Some(PurchaseStatus::Delivered));
 		assert_eq!(desk.pending_purchase(&[2; 32]).and_then(|p| p.promise.clone()), promise());
 		// Both receipts count toward what the buyer's promises would cost if claimed.
 		assert_eq!(desk.promised(), 9 + 9);
 		// Replaying the journal again, or a purchase the record still has, changes nothing.
 		let before = desk.clone();
-		assert!(!desk.restore(lost, 13));
-		assert!(!desk.restore(before.open[0].clone(), 13));
+		assert!(!desk.restore(lost, 13, &none));
+		assert!(!desk.restore(before.open[0].clone(), 13, &none));
 		assert_eq!(desk, before);
 		// A purchase resolved already is not put back either.
 		let mut resolved = Desk::default();
-		resolved.resolved.push(([3; 32], Resolution::Settled));
-		assert!(!resolved.restore(purchase(3, &[5]), 14));
+		let log = ResolvedLog { entries: vec![([3; 32], Resolution::Settled)] };
+		assert!(!resolved.restore(purchase(3, &[5]), 14, &log));
+		// Nor one resolved in a record of the old layout.
+		resolved.resolved.push(([5; 32], Resolution::Settled));
+		assert!(!resolved.restore(purchase(5, &[7]), 14, &none));
 		assert!(resolved.open.is_empty());
 		// Into an empty open block: the block's age counts from the restore.
 		let mut empty = Desk::default();
-		assert!(empty.restore(purchase(4, &[6]), 20));
+		assert!(empty.restore(purchase(4, &[6]), 20, &none));
 		assert_eq!(empty.opened_at, 20);
 	}
 
@@ -696,12 +756,25 @@ mod tests {
 		assert_eq!(done.reopened, 0);
 		// What was promised is released: the prepaid purchase's receipt, not the held one.
 		assert_eq!(done.resolved.iter().map(|(_, _, promised)| promised).sum::<u128>(), 9);
-		assert_eq!(desk.status(&[1; 32]), Some(PurchaseStatus::Resolved(Resolution::Settled)));
+		// The record keeps only what is pending; the outcomes go to the buyer's log.
+		assert_eq!(desk.status(&[1; 32]), None);
+		let mut log = ResolvedLog::default();
+		assert!(log
+			.record(done.resolved.iter().map(|(id, outcome, _)| (*id, *outcome)))
+			.is_empty());
 		assert_eq!(
-			desk.status(&[2; 32]),
+			desk.status_with(&log, &[1; 32]),
+			Some(PurchaseStatus::Resolved(Resolution::Settled))
+		);
+		assert_eq!(
+			desk.status_with(&log, &[2; 32]),
 			Some(PurchaseStatus::Resolved(Resolution::Rejected(InvalidReason::DoubleSpentOnChain)))
 		);
-		// A resolved purchase sent again is still a double-sell.
+		// Pending wins over the log: purchase 3 still waits.
+		assert_eq!(desk.status_with(&log, &[3; 32]), Some(PurchaseStatus::Waiting));
+		// A record of the old layout still refuses a purchase it resolved as a double-sell
+		// (a resolved purchase of the new layout is refused by the desk's index).
+		desk.resolved.push(([1; 32], Resolution::Settled));
 		assert_eq!(
 			desk.admit(purchase(1, &[20]), 4, 5, &LIMITS, promise()),
 			Decision::Reject(Refusal::DoubleSold)
@@ -817,24 +890,39 @@ mod tests {
 	}
 
 	#[test]
-	fn the_resolved_list_is_bounded_and_says_what_it_forgot() {
-		let mut desk = Desk::default();
+	fn the_resolution_log_is_bounded_and_says_what_it_forgot() {
 		let old_id = |i: usize| {
 			let mut id = [0xff; 32];
 			id[..2].copy_from_slice(&(i as u16).to_le_bytes());
 			id
 		};
-		desk.resolved = (0..MAX_RESOLVED).map(|i| (old_id(i), Resolution::Settled)).collect();
-		desk.admit(purchase(200, &[0]), 10, 0, &LIMITS, promise());
-		let block = desk.take_block(0, 0, &LIMITS, 10).clone();
-		let ours = SettledTokenBlock {
-			seq: 0,
-			content: token_block_content(block.purchases.iter().map(|p| &p.id)),
-		};
-		let done = desk.resolve(1, Some(ours), |_| Resolution::Settled).unwrap();
-		assert_eq!(done.forgotten, vec![old_id(0)]);
-		assert_eq!(desk.resolved.len(), MAX_RESOLVED);
-		assert!(desk.is_idle());
+		let mut log = ResolvedLog::default();
+		let full = log.record((0..MAX_RESOLVED).map(|i| (old_id(i), Resolution::Settled)));
+		assert!(full.is_empty());
+		let forgotten = log.record([
+			([1; 32], Resolution::Settled),
+			([2; 32], Resolution::Rejected(InvalidReason::NotOwned)),
+		]);
+		assert_eq!(forgotten, vec![old_id(0), old_id(1)]);
+		assert_eq!(log.entries.len(), MAX_RESOLVED);
+		assert_eq!(log.get(&old_id(0)), None);
+		assert_eq!(log.get(&old_id(2)), Some(Resolution::Settled));
+		assert_eq!(log.get(&[2; 32]), Some(Resolution::Rejected(InvalidReason::NotOwned)));
+	}
+
+	#[test]
+	fn a_record_of_the_old_layout_still_decodes_with_its_resolutions() {
+		// The layout up to spec 203 is this one, with the resolutions inside.
+		let mut old = Desk::default();
+		old.admit(purchase(1, &[0]), 10, 0, &LIMITS, promise());
+		old.resolved.push(([9; 32], Resolution::Settled));
+		let decoded = Desk::decode(&mut &old.encode()[..]).unwrap();
+		assert_eq!(decoded.status(&[9; 32]), Some(PurchaseStatus::Resolved(Resolution::Settled)));
+		assert_eq!(decoded.status(&[1; 32]), Some(PurchaseStatus::Delivered));
+		// A record written now carries the list empty: its entries (33 bytes each) are gone.
+		let mut new = old.clone();
+		new.resolved.clear();
+		assert_eq!(new.encode().len() + 33, old.encode().len());
 	}
 
 	#[test]

@@ -78,12 +78,15 @@ impl_opaque_keys! {
 /// 203: token blocks carry each purchase's tokens as runs (`TokenRun`: batch, first, count)
 /// instead of one id per token; `submit_block` and `submit_blocks` encode differently, so
 /// `transaction_version` moved to 3. No storage change.
+/// 204: the offchain worker writes what became of a buyer's purchases to its resolution log
+/// (`micropay/desk/resolved/<buyer>`), apart from the desk record every admission rewrites.
+/// No on-chain change.
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),
 	impl_name: Cow::Borrowed("micropay-node"),
 	authoring_version: 1,
-	spec_version: 203,
+	spec_version: 204,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,

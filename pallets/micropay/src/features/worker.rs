@@ -18,8 +18,11 @@
 //! `submit_blocks` as `MaxBlocksPerCall` and `MaxPurchasesPerCall` allow, so the chain pays
 //! its per-extrinsic work once for many buyers.
 //!
-//! Then it releases the resolved promises from the auditor's exposure, collects the index
-//! keys of purchases the record forgot, and takes idle buyers off the list.
+//! Then it records the resolutions in the buyer's `ResolvedLog` (apart from the record, which
+//! holds only what is pending, so an admission's read and rewrite do not grow with the
+//! buyer's history), releases the resolved promises from the auditor's exposure, collects
+//! the index keys of purchases the log forgot, and takes idle buyers off the list. A record
+//! of the old layout (resolutions inside) has them moved to the log on its next write.
 //!
 //! The in-flight block is written before its transaction is sent, so a crash at any point at
 //! worst delays a submission.
@@ -41,9 +44,9 @@ use frame_system::{
 };
 use micropay_primitives::{
 	desk::{
-		choose_auditor_key, purchase_key, settle_horizon, user_key, BlockLimits, ChainCheck,
-		DeskPurchase, InFlight, Refusal, Resolution, Resolved, SettledTokenBlock, UserDesk,
-		RELEASED_KEY, USERS_KEY,
+		choose_auditor_key, purchase_key, resolved_key, settle_horizon, user_key, BlockLimits,
+		ChainCheck, DeskPurchase, InFlight, Refusal, Resolution, Resolved, ResolvedLog,
+		SettledTokenBlock, UserDesk, RELEASED_KEY, USERS_KEY,
 	},
 	purchase::SignedPurchase,
 	risk::merchant_payout,
@@ -175,10 +178,13 @@ impl<T: Config> Pallet<T> {
 		let record = StorageValueRef::persistent(&key);
 		let mut send = None;
 		let mut resolved = None;
+		let mut legacy = Vec::new();
 		let mut idle = false;
 		let written = record.mutate::<DeskOf<T>, (), _>(|stored| {
 			let mut desk = stored.ok().flatten().ok_or(())?;
 			let before = desk.clone();
+			// A record of the old layout: its resolutions move to the log.
+			legacy = core::mem::take(&mut desk.resolved);
 			resolved = desk.resolve(chain_seq, last, Self::resolution);
 			if desk.resubmit_due(now, &limits) {
 				send = desk.resend(now);
@@ -195,8 +201,11 @@ impl<T: Config> Pallet<T> {
 		});
 		match written {
 			Ok(_) => {
+				let outcomes = resolved.iter().flat_map(|done| done.resolved.iter());
+				legacy.extend(outcomes.map(|(id, outcome, _)| (*id, *outcome)));
+				Self::log_resolutions(buyer, legacy);
 				if let Some(done) = resolved {
-					Self::after_resolution(&done);
+					Self::release_promises(&done);
 				}
 			},
 			// Unchanged (or no record): nothing to send or release.
@@ -210,8 +219,33 @@ impl<T: Config> Pallet<T> {
 		send
 	}
 
-	/// Releases resolved promises from the exposure and collects forgotten index keys.
-	fn after_resolution(done: &Resolved) {
+	/// Appends `outcomes` to `buyer`'s resolution log and collects the index keys of the ids
+	/// it forgets. Only workers write the log; two running at once retry until one write
+	/// holds both (each outcome comes from one successful write of the record, so none is
+	/// logged twice).
+	fn log_resolutions(buyer: &T::AccountId, outcomes: Vec<(PurchaseId, Resolution)>) {
+		if outcomes.is_empty() {
+			return;
+		}
+		let key = resolved_key(buyer);
+		let log = StorageValueRef::persistent(&key);
+		let mut forgotten = Vec::new();
+		while log
+			.mutate::<ResolvedLog, (), _>(|stored| {
+				// An unreadable log is started afresh: it only serves the status RPC.
+				let mut log = stored.ok().flatten().unwrap_or_default();
+				forgotten = log.record(outcomes.iter().copied());
+				Ok(log)
+			})
+			.is_err()
+		{}
+		for id in &forgotten {
+			StorageValueRef::persistent(&purchase_key(id)).clear();
+		}
+	}
+
+	/// Releases resolved promises from the exposure.
+	fn release_promises(done: &Resolved) {
 		let released: u128 = done
 			.resolved
 			.iter()
@@ -223,9 +257,6 @@ impl<T: Config> Pallet<T> {
 			let _ = counter.mutate::<u128, (), _>(|total| {
 				Ok(total.ok().flatten().unwrap_or(0).saturating_add(released))
 			});
-		}
-		for id in &done.forgotten {
-			StorageValueRef::persistent(&purchase_key(id)).clear();
 		}
 	}
 

@@ -9,14 +9,19 @@ use crate::{
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use micropay_primitives::desk::{
-	user_key, Decision, DeskPurchase, Promise, PurchaseStatus, Resolution, USERS_KEY,
+	resolved_key, user_key, Decision, DeskPurchase, Promise, PurchaseStatus, Resolution,
+	ResolvedLog, USERS_KEY,
 };
 use sp_core::offchain::StorageKind;
 use sp_runtime::traits::Dispatchable;
 
 /// Puts `purchases` at the desk for the main buyer, as the node's RPC would.
 fn at_desk(purchases: &[TestPurchase]) -> DeskOf<Test> {
-	let mut desk = DeskOf::<Test>::default();
+	at_desk_after(DeskOf::<Test>::default(), purchases)
+}
+
+/// Admits `purchases` into the main buyer's record `desk` and stores it.
+fn at_desk_after(mut desk: DeskOf<Test>, purchases: &[TestPurchase]) -> DeskOf<Test> {
 	let w = Micropay::buyer_trust(&auditor(), &buyer()).state.block_size;
 	let now = System::block_number() as u32;
 	for purchase in purchases {
@@ -48,6 +53,21 @@ fn desk() -> DeskOf<Test> {
 	let bytes = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &user_key(&buyer()))
 		.expect("the desk record exists");
 	codec::Decode::decode(&mut &bytes[..]).unwrap()
+}
+
+fn desk_or_default() -> DeskOf<Test> {
+	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &user_key(&buyer()))
+		.map(|bytes| codec::Decode::decode(&mut &bytes[..]).unwrap())
+		.unwrap_or_default()
+}
+
+/// Where the main buyer's purchase `id` stands at the desk: its record, then its log.
+fn status_of(id: &crate::PurchaseId) -> Option<PurchaseStatus> {
+	let log: ResolvedLog =
+		sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &resolved_key(&buyer()))
+			.map(|bytes| codec::Decode::decode(&mut &bytes[..]).unwrap())
+			.unwrap_or_default();
+	desk().status_with(&log, id)
 }
 
 fn run_worker_at(block: u64) {
@@ -116,7 +136,7 @@ fn a_full_block_is_submitted_once_then_resolved() {
 		run_worker_at(3);
 		assert_eq!(sent().len(), 1);
 		let id = admitted.open[1].id;
-		assert_eq!(desk().status(&id), Some(PurchaseStatus::Submitted { seq: 0, prepaid: false }));
+		assert_eq!(status_of(&id), Some(PurchaseStatus::Submitted { seq: 0, prepaid: false }));
 
 		include(&txs[0]);
 		assert_eq!(next_seq_of(&auditor(), &buyer()), 1);
@@ -124,13 +144,13 @@ fn a_full_block_is_submitted_once_then_resolved() {
 		assert_eq!(sent().len(), 1, "a settled block is never sent again");
 		let desk = desk();
 		assert_eq!(
-			desk.status(&admitted.open[0].id),
+			status_of(&admitted.open[0].id),
 			Some(PurchaseStatus::Resolved(Resolution::Settled))
 		);
 		// The held purchase spent another buyer's token: rejected, with the reason read from
 		// the block's events.
 		assert_eq!(
-			desk.status(&id),
+			status_of(&id),
 			Some(PurchaseStatus::Resolved(Resolution::Rejected(InvalidReason::NotOwned)))
 		);
 		assert!(desk.in_flight.is_none() && desk.open.is_empty());
@@ -268,13 +288,13 @@ fn purchases_missing_from_the_settled_token_block_go_back_to_the_open_block() {
 		run_worker_at(3);
 		let desk = desk();
 		assert_eq!(
-			desk.status(&admitted.open[0].id),
+			status_of(&admitted.open[0].id),
 			Some(PurchaseStatus::Resolved(Resolution::Settled))
 		);
 		assert!(
-			!matches!(desk.status(&admitted.open[1].id), Some(PurchaseStatus::Resolved(_))),
+			!matches!(status_of(&admitted.open[1].id), Some(PurchaseStatus::Resolved(_))),
 			"a purchase that was never on chain was resolved: {:?}",
-			desk.status(&admitted.open[1].id)
+			status_of(&admitted.open[1].id)
 		);
 		assert_eq!(desk.open.len(), 1, "it waits in the open block for the next token block");
 	});
@@ -326,18 +346,90 @@ fn a_buyer_with_nothing_pending_leaves_the_worker_list_and_forgotten_ids_their_i
 		run_worker_at(due);
 		include(&sent()[0]);
 		run_worker_at(due + 1);
-		assert_eq!(desk().status(&id), Some(PurchaseStatus::Resolved(Resolution::Settled)));
+		assert_eq!(status_of(&id), Some(PurchaseStatus::Resolved(Resolution::Settled)));
 		let users = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, USERS_KEY)
 			.map(|bytes| Vec::<AccountId>::decode(&mut &bytes[..]).unwrap())
 			.unwrap_or_default();
 		assert!(users.is_empty(), "an idle buyer stays on the worker's list: {users:?}");
-		// Its record (with the resolved purchase, for the status RPC) stays; the index key is
-		// collected when the record forgets the purchase (after MAX_RESOLVED newer ones).
+		// Its log (with the resolved purchase, for the status RPC) stays; the index key is
+		// collected when the log forgets the purchase (after MAX_RESOLVED newer ones).
 		assert!(sp_io::offchain::local_storage_get(
 			StorageKind::PERSISTENT,
 			&micropay_primitives::desk::purchase_key(&id)
 		)
 		.is_some());
+	});
+}
+
+/// What an admission reads and rewrites is the buyer's record: it must hold what is pending,
+/// not the buyer's history, or every purchase of a long-lived buyer pays for all its past ones.
+#[test]
+fn a_buyers_record_does_not_grow_with_its_history() {
+	let (mut ext, sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		let batch = issue(&buyer(), 8, 10, 500);
+		let idle = DeskOf::<Test>::default().encode().len();
+		let mut block = 1;
+		let mut ids = Vec::new();
+		for round in 0..4u32 {
+			let purchase = purchase_at(
+				&buyer_pair(),
+				&merchant(),
+				tokens(batch, round, 1),
+				false,
+				round.into(),
+			);
+			let admitted = at_desk_after(desk_or_default(), &[purchase]);
+			ids.push(admitted.open[0].id);
+			block += u64::from(DESK_MAX_AGE);
+			run_worker_at(block);
+			include(sent().last().expect("the worker submitted the token block"));
+			block += 1;
+			run_worker_at(block);
+			assert!(desk().is_idle());
+			assert_eq!(
+				desk().encode().len(),
+				idle,
+				"after {} resolved purchases the record holds {} bytes more than an idle one",
+				round + 1,
+				desk().encode().len() - idle
+			);
+		}
+		// Their outcomes are still known, from the buyer's resolution log.
+		for id in ids {
+			assert_eq!(
+				status_of(&id),
+				Some(PurchaseStatus::Resolved(Resolution::Settled)),
+				"purchase {id:?}"
+			);
+		}
+	});
+}
+
+/// A record written by a desk or worker of the old layout (resolutions inside the record)
+/// is read as before, and the worker's next write moves its resolutions to the log.
+#[test]
+fn a_record_of_the_old_layout_has_its_resolutions_moved_to_the_log() {
+	let (mut ext, _sent) = new_offchain_test_ext();
+	ext.execute_with(|| {
+		let batch = issue(&buyer(), 4, 10, 500);
+		let mut old = DeskOf::<Test>::default();
+		old.resolved.push(([7; 32], Resolution::Rejected(InvalidReason::NotOwned)));
+		let admitted = at_desk_after(
+			old,
+			&[purchase_at(&buyer_pair(), &merchant(), tokens(batch, 0, 1), false, 1)],
+		);
+		assert_eq!(
+			status_of(&[7; 32]),
+			Some(PurchaseStatus::Resolved(Resolution::Rejected(InvalidReason::NotOwned)))
+		);
+		run_worker_at(1 + u64::from(DESK_MAX_AGE));
+		assert!(desk().resolved.is_empty(), "the record still holds resolutions");
+		assert_eq!(
+			status_of(&[7; 32]),
+			Some(PurchaseStatus::Resolved(Resolution::Rejected(InvalidReason::NotOwned)))
+		);
+		assert!(matches!(status_of(&admitted.open[0].id), Some(PurchaseStatus::Submitted { .. })));
 	});
 }
 
