@@ -34,9 +34,9 @@ use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use micropay_primitives::{
 	desk::{
-		exposure, purchase_key, resolved_key, settle_horizon, user_key, AuditorCover, ChainCheck,
-		Decision, DeskPurchase, Promise, PurchaseStatus, Refusal, Resolution, ResolvedLog,
-		UserDesk, MAX_USERS, PROMISED_KEY, RELEASED_KEY, USERS_KEY,
+		exposure, listed_key, purchase_key, resolved_key, settle_horizon, user_key, AuditorCover,
+		ChainCheck, Decision, DeskPurchase, Promise, PurchaseStatus, Refusal, Resolution,
+		ResolvedLog, UserDesk, MAX_USERS, PROMISED_KEY, RELEASED_KEY, USERS_KEY,
 	},
 	purchase::{Receipt, SignedPurchase},
 	token::TokenId,
@@ -429,7 +429,7 @@ where
 			signature: Signature::Sr25519(signature),
 		};
 		let buyer = request.buyer;
-		if !self.has_room_for(&buyer)? {
+		if !has_room_for(&self.storage, &buyer)? {
 			return Ok(reject(Refusal::DeskFull, None, started));
 		}
 		let key = user_key(&buyer);
@@ -497,46 +497,12 @@ where
 			}
 		};
 		storage.set(STORAGE_PREFIX, &purchase_key(&id), &buyer.encode());
-		self.register_buyer(&buyer)?;
+		register_buyer(&mut storage, &buyer)?;
 		let receipt = promise.map(|promise| {
 			self.add_promised(promise.claim_cost);
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer_timed(decision, Some(id), receipt, started, phases))
-	}
-
-	fn users(&self) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {
-		let old = self.storage.get(STORAGE_PREFIX, USERS_KEY);
-		let users = match &old {
-			Some(bytes) => {
-				Decode::decode(&mut &bytes[..]).map_err(|_| internal("corrupt desk buyer list"))?
-			},
-			None => Vec::new(),
-		};
-		Ok((old, users))
-	}
-
-	/// Whether the worker's list has room for `buyer` (or holds it already).
-	fn has_room_for(&self, buyer: &AccountId) -> RpcResult<bool> {
-		let (_, users) = self.users()?;
-		Ok(users.len() < MAX_USERS || users.contains(buyer))
-	}
-
-	/// Puts `buyer` on the worker's list, after its purchase was admitted (the worker takes
-	/// idle buyers off the list, then re-reads their record, so one of the two sees the
-	/// other's write). May pass `MAX_USERS` by the requests in flight.
-	fn register_buyer(&self, buyer: &AccountId) -> RpcResult<()> {
-		let mut storage = self.storage.clone();
-		loop {
-			let (old, mut users) = self.users()?;
-			if users.contains(buyer) {
-				return Ok(());
-			}
-			users.push(buyer.clone());
-			if storage.compare_and_set(STORAGE_PREFIX, USERS_KEY, old.as_deref(), &users.encode()) {
-				return Ok(());
-			}
-		}
 	}
 
 	fn decode_desk(bytes: Option<&[u8]>) -> RpcResult<UserDesk<AccountId, Signature>> {
@@ -630,6 +596,50 @@ where
 	fn buyer_exposure(&self, buyer: AccountId) -> RpcResult<BuyerExposureAnswer> {
 		self.buyer_exposure_answer(buyer)
 	}
+}
+
+/// The worker's buyer list, with its bytes as read (for a compare-and-set).
+fn users<S: OffchainStorage>(storage: &S) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {
+	let old = storage.get(STORAGE_PREFIX, USERS_KEY);
+	let users = decode_or(old.clone(), "desk buyer list").map_err(internal)?.unwrap_or_default();
+	Ok((old, users))
+}
+
+fn is_marked<S: OffchainStorage>(storage: &S, buyer: &AccountId) -> bool {
+	storage.get(STORAGE_PREFIX, &listed_key(buyer)).is_some()
+}
+
+/// Whether the worker's list has room for `buyer` (or holds it already). A buyer with its
+/// mark is listed (`listed_key`): the list (32 bytes per buyer) is read only for the others.
+fn has_room_for<S: OffchainStorage>(storage: &S, buyer: &AccountId) -> RpcResult<bool> {
+	if is_marked(storage, buyer) {
+		return Ok(true);
+	}
+	let (_, users) = users(storage)?;
+	Ok(users.len() < MAX_USERS || users.contains(buyer))
+}
+
+/// Puts `buyer` on the worker's list, after its purchase was admitted (the worker takes
+/// idle buyers off the list, then re-reads their record, so one of the two sees the
+/// other's write), then marks it listed. A marked buyer is listed, or being taken off by a
+/// worker that will see this admission and put it back (`listed_key`), so its mark spares
+/// reading the list. May pass `MAX_USERS` by the requests in flight.
+fn register_buyer<S: OffchainStorage>(storage: &mut S, buyer: &AccountId) -> RpcResult<()> {
+	if is_marked(storage, buyer) {
+		return Ok(());
+	}
+	loop {
+		let (old, mut users) = users(storage)?;
+		if users.contains(buyer) {
+			break;
+		}
+		users.push(buyer.clone());
+		if storage.compare_and_set(STORAGE_PREFIX, USERS_KEY, old.as_deref(), &users.encode()) {
+			break;
+		}
+	}
+	storage.set(STORAGE_PREFIX, &listed_key(buyer), &true.encode());
+	Ok(())
 }
 
 fn decode_or<T: Decode>(bytes: Option<Vec<u8>>, what: &str) -> Result<Option<T>, String> {
@@ -779,6 +789,52 @@ mod tests {
 		let before = (record(&storage, 1), record(&storage, 2));
 		assert_eq!(recover(&mut storage, &journal, 13, GENESIS), Ok(0));
 		assert_eq!((record(&storage, 1), record(&storage, 2)), before);
+	}
+
+	fn listed(storage: &InMemOffchainStorage) -> Vec<AccountId> {
+		decode_or(storage.get(STORAGE_PREFIX, USERS_KEY), "users").unwrap().unwrap_or_default()
+	}
+
+	#[test]
+	fn a_buyer_is_listed_once_and_marked_and_listed_again_after_the_worker_took_it_off() {
+		let mut storage = InMemOffchainStorage::default();
+		register_buyer(&mut storage, &account(1)).unwrap();
+		register_buyer(&mut storage, &account(2)).unwrap();
+		register_buyer(&mut storage, &account(1)).unwrap();
+		assert_eq!(listed(&storage), vec![account(1), account(2)]);
+		assert!(is_marked(&storage, &account(1)) && is_marked(&storage, &account(2)));
+		// The worker took buyer 1 off (mark first, then the list): its next admission lists
+		// it again.
+		storage.remove(STORAGE_PREFIX, &listed_key(&account(1)));
+		storage.set(STORAGE_PREFIX, USERS_KEY, &vec![account(2)].encode());
+		register_buyer(&mut storage, &account(1)).unwrap();
+		assert_eq!(listed(&storage), vec![account(2), account(1)]);
+		assert!(is_marked(&storage, &account(1)));
+		// A crash between the worker's two steps: listed, not marked. Marked again, not
+		// listed twice.
+		storage.remove(STORAGE_PREFIX, &listed_key(&account(2)));
+		register_buyer(&mut storage, &account(2)).unwrap();
+		assert_eq!(listed(&storage), vec![account(2), account(1)]);
+		assert!(is_marked(&storage, &account(2)));
+	}
+
+	#[test]
+	fn a_full_list_refuses_new_buyers_only() {
+		let mut storage = InMemOffchainStorage::default();
+		let full: Vec<AccountId> = (0..MAX_USERS as u32)
+			.map(|i| {
+				let mut raw = [0u8; 32];
+				raw[..4].copy_from_slice(&i.to_le_bytes());
+				raw[31] = 0xee;
+				AccountId::from(raw)
+			})
+			.collect();
+		storage.set(STORAGE_PREFIX, USERS_KEY, &full.encode());
+		assert!(!has_room_for(&storage, &account(1)).unwrap());
+		// Listed (found in the list) or marked: it has its place.
+		assert!(has_room_for(&storage, &full[7]).unwrap());
+		storage.set(STORAGE_PREFIX, &listed_key(&account(1)), &true.encode());
+		assert!(has_room_for(&storage, &account(1)).unwrap());
 	}
 
 	#[test]

@@ -3,8 +3,8 @@
 //! The node's JSON-RPC (`micropay_submitPurchase`) admits purchases into a [`UserDesk`] and
 //! the pallet's offchain worker turns it into token blocks; both read and write the same
 //! SCALE-encoded records in the node's persistent offchain storage (keys: [`USERS_KEY`],
-//! [`user_key`], [`purchase_key`], [`resolved_key`]), each update a compare-and-set of a
-//! whole record, so neither side can lose or duplicate an entry, and a crash loses nothing
+//! [`listed_key`], [`user_key`], [`purchase_key`], [`resolved_key`]), each update a
+//! compare-and-set of a whole record, so neither side can lose or duplicate an entry, and a crash loses nothing
 //! written.
 //!
 //! A buyer's record holds only what is pending (its open block and its block in flight):
@@ -31,6 +31,8 @@ use scale_info::TypeInfo;
 
 /// Key of the list of buyers the desk has records for.
 pub const USERS_KEY: &[u8] = b"micropay/desk/users";
+/// Prefix of a buyer's mark that it is on the [`USERS_KEY`] list (see [`listed_key`]).
+pub const LISTED_PREFIX: &[u8] = b"micropay/desk/listed/";
 /// Prefix of a buyer's [`UserDesk`].
 pub const USER_PREFIX: &[u8] = b"micropay/desk/user/";
 /// Prefix of a purchase id's owner (the buyer whose desk holds it).
@@ -67,6 +69,22 @@ pub fn user_key(user: &impl Encode) -> Vec<u8> {
 pub fn purchase_key(id: &PurchaseId) -> Vec<u8> {
 	let mut key = PURCHASE_PREFIX.to_vec();
 	key.extend_from_slice(id);
+	key
+}
+
+/// Key of `user`'s mark that it is on the worker's list, so the desk need not read the whole
+/// list (32 bytes per buyer) on every admission to find it there.
+///
+/// The desk sets the mark only after the list holds the buyer; the worker clears it before
+/// it takes the buyer off the list, and sets it again after putting back a buyer that turned
+/// out busy. So once the desk has admitted a purchase (its record written) and sees the
+/// mark, the buyer is listed, or a worker is taking it off and will re-read the record after
+/// that admission, see it busy and put it back. A crash between the steps leaves a buyer
+/// listed without its mark (the next admission reads the list and marks it), never a mark
+/// without the buyer listed, as the offchain database keeps its writes in order.
+pub fn listed_key(user: &impl Encode) -> Vec<u8> {
+	let mut key = LISTED_PREFIX.to_vec();
+	user.encode_to(&mut key);
 	key
 }
 

@@ -79,8 +79,8 @@ impl_opaque_keys! {
 /// instead of one id per token; `submit_block` and `submit_blocks` encode differently, so
 /// `transaction_version` moved to 3. No storage change.
 /// 204: the offchain worker writes what became of a buyer's purchases to its resolution log
-/// (`micropay/desk/resolved/<buyer>`), apart from the desk record every admission rewrites.
-/// No on-chain change.
+/// (`micropay/desk/resolved/<buyer>`), apart from the desk record every admission rewrites,
+/// and keeps each listed buyer's mark (`micropay/desk/listed/<buyer>`). No on-chain change.
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropay"),

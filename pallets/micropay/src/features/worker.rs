@@ -44,9 +44,9 @@ use frame_system::{
 };
 use micropay_primitives::{
 	desk::{
-		choose_auditor_key, purchase_key, resolved_key, settle_horizon, user_key, BlockLimits,
-		ChainCheck, DeskPurchase, InFlight, Refusal, Resolution, Resolved, ResolvedLog,
-		SettledTokenBlock, UserDesk, RELEASED_KEY, USERS_KEY,
+		choose_auditor_key, listed_key, purchase_key, resolved_key, settle_horizon, user_key,
+		BlockLimits, ChainCheck, DeskPurchase, InFlight, Refusal, Resolution, Resolved,
+		ResolvedLog, SettledTokenBlock, UserDesk, RELEASED_KEY, USERS_KEY,
 	},
 	purchase::SignedPurchase,
 	risk::merchant_payout,
@@ -262,8 +262,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Takes `buyer` off the worker's list when nothing of it waits; puts it back if the desk
 	/// admitted a purchase meanwhile (the desk registers a buyer after admitting, so one of
-	/// the two always sees the other's write).
+	/// the two always sees the other's write). Its mark ([`listed_key`]) is cleared first and
+	/// set again only once it is back on the list.
 	fn forget_idle_buyer(buyer: &T::AccountId, key: &[u8]) {
+		let mark = listed_key(buyer);
+		let mut listed = StorageValueRef::persistent(&mark);
+		listed.clear();
 		let list = StorageValueRef::persistent(USERS_KEY);
 		let _ = list.mutate::<Vec<T::AccountId>, (), _>(|buyers| {
 			let mut buyers = buyers.ok().flatten().unwrap_or_default();
@@ -289,6 +293,7 @@ impl<T: Config> Pallet<T> {
 			})
 			.is_err()
 		{}
+		listed.set(&true);
 	}
 
 	/// What became of a purchase of a block the chain has settled.

@@ -9,8 +9,8 @@ use crate::{
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use micropay_primitives::desk::{
-	resolved_key, user_key, Decision, DeskPurchase, Promise, PurchaseStatus, Resolution,
-	ResolvedLog, USERS_KEY,
+	listed_key, resolved_key, user_key, Decision, DeskPurchase, Promise, PurchaseStatus,
+	Resolution, ResolvedLog, USERS_KEY,
 };
 use sp_core::offchain::StorageKind;
 use sp_runtime::traits::Dispatchable;
@@ -41,6 +41,7 @@ fn at_desk_after(mut desk: DeskOf<Test>, purchases: &[TestPurchase]) -> DeskOf<T
 		assert!(matches!(decision, Decision::Deliver | Decision::Wait), "{decision:?}");
 	}
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, USERS_KEY, &vec![buyer()].encode());
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &listed_key(&buyer()), &[1]);
 	sp_io::offchain::local_storage_set(
 		StorageKind::PERSISTENT,
 		&user_key(&buyer()),
@@ -351,6 +352,11 @@ fn a_buyer_with_nothing_pending_leaves_the_worker_list_and_forgotten_ids_their_i
 			.map(|bytes| Vec::<AccountId>::decode(&mut &bytes[..]).unwrap())
 			.unwrap_or_default();
 		assert!(users.is_empty(), "an idle buyer stays on the worker's list: {users:?}");
+		assert!(
+			sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &listed_key(&buyer()))
+				.is_none(),
+			"an idle buyer taken off the list keeps its mark"
+		);
 		// Its log (with the resolved purchase, for the status RPC) stays; the index key is
 		// collected when the log forgets the purchase (after MAX_RESOLVED newer ones).
 		assert!(sp_io::offchain::local_storage_get(
