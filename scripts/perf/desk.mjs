@@ -96,3 +96,29 @@ export async function deskBenchmark(
     decisions,
   };
 }
+
+/**
+ * The floor under a desk decision's round trip: `requests` calls of `method` (no parameters)
+ * through the same client, `window` at a time, timed as the desk's are. `system_chain` is
+ * the RPC stack alone (loopback WebSocket, jsonrpsee, the JS client); `micropay_exposure`
+ * adds what every desk request also pays: a blocking method on jsonrpsee's thread pool,
+ * offchain reads and one runtime call.
+ */
+export async function rpcFloor(node, method, { requests = 10_000, window = 4 } = {}) {
+  const times = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (next < requests) {
+      next += 1;
+      const t0 = process.hrtime.bigint();
+      await node.provider.send(method, []);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  times.sort((a, b) => a - b);
+  return { method, requests, perSecond: requests / seconds, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
