@@ -128,6 +128,14 @@ pub struct DeskAnswer {
 	pub check_micros: u64,
 	/// Of which: the journal append and its sync.
 	pub journal_micros: u64,
+	/// Of which: the desk's records in the offchain database (the buyer's record read,
+	/// decoded, encoded and written by compare-and-set, the index, the buyer list and the
+	/// promised total).
+	pub records_micros: u64,
+	/// Attempts at the buyer's record: more than 1 when a concurrent write (the worker, or
+	/// another request of the buyer) made the compare-and-set fail and the purchase was
+	/// checked again.
+	pub attempts: u32,
 }
 
 /// Where a purchase stands.
@@ -257,11 +265,21 @@ fn receipt_json(
 	}
 }
 
-/// Where the desk's time went for one request, in microseconds.
+/// Where the desk's time went for one request, in microseconds, and its attempts.
 #[derive(Clone, Copy, Debug, Default)]
 struct Phases {
 	check: u64,
 	journal: u64,
+	records: u64,
+	attempts: u32,
+}
+
+/// Runs `f`, adding the microseconds it took to `total`.
+fn timed<T>(total: &mut u64, f: impl FnOnce() -> T) -> T {
+	let started = Instant::now();
+	let result = f();
+	*total = total.saturating_add(started.elapsed().as_micros() as u64);
+	result
 }
 
 /// The answer for a decision taken after `started`.
@@ -306,6 +324,8 @@ fn answer_timed(
 		desk_micros: started.elapsed().as_micros() as u64,
 		check_micros: phases.check,
 		journal_micros: phases.journal,
+		records_micros: phases.records,
+		attempts: phases.attempts,
 	}
 }
 
@@ -429,32 +449,39 @@ where
 			signature: Signature::Sr25519(signature),
 		};
 		let buyer = request.buyer;
-		if !has_room_for(&self.storage, &buyer)? {
+		let mut phases = Phases::default();
+		if !timed(&mut phases.records, || has_room_for(&self.storage, &buyer))? {
 			return Ok(reject(Refusal::DeskFull, None, started));
 		}
 		let key = user_key(&buyer);
 		let mut storage = self.storage.clone();
-		let mut phases = Phases::default();
 		let (decision, id, promise) = loop {
 			// The record first, then the chain: if the worker resolves a token block after
 			// this read, the write below fails and the next attempt sees the new `W`.
-			let old = storage.get(STORAGE_PREFIX, &key);
-			let mut desk = Self::decode_desk(old.as_deref())?;
+			phases.attempts = phases.attempts.saturating_add(1);
+			let (old, mut desk) = timed(&mut phases.records, || {
+				let old = storage.get(STORAGE_PREFIX, &key);
+				Self::decode_desk(old.as_deref()).map(|desk| (old, desk))
+			})?;
 			let best = self.client.info();
-			let checking = Instant::now();
-			let check = self
-				.client
-				.runtime_api()
-				.desk_check(best.best_hash, auditor.clone(), buyer.clone(), signed.clone())
-				.map_err(internal)?;
-			phases.check += checking.elapsed().as_micros() as u64;
+			let check = timed(&mut phases.check, || {
+				self.client.runtime_api().desk_check(
+					best.best_hash,
+					auditor.clone(),
+					buyer.clone(),
+					signed.clone(),
+				)
+			})
+			.map_err(internal)?;
 			let id = match check.verdict {
 				Ok(id) => id,
 				Err(refusal) => return Ok(reject(refusal, None, started)),
 			};
 			// Admitted before (its index is written once the admission held, and collected
 			// when the buyer's log forgets it): pending or resolved, a double-sell.
-			if storage.get(STORAGE_PREFIX, &purchase_key(&id)).is_some() {
+			if timed(&mut phases.records, || storage.get(STORAGE_PREFIX, &purchase_key(&id)))
+				.is_some()
+			{
 				return Ok(reject(Refusal::DoubleSold, Some(id), started));
 			}
 			let entry =
@@ -467,7 +494,10 @@ where
 			if let Decision::Reject(refusal) = decision {
 				return Ok(reject(refusal, Some(id), started));
 			}
-			if storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode()) {
+			let written = timed(&mut phases.records, || {
+				storage.compare_and_set(STORAGE_PREFIX, &key, old.as_deref(), &desk.encode())
+			});
+			if written {
 				// On disk before the merchant is answered: the offchain database commits
 				// asynchronously, the journal does not (crate::desk_journal).
 				let admitted = desk.pending_purchase(&id).cloned();
@@ -496,10 +526,12 @@ where
 				break (decision, id, kept);
 			}
 		};
-		storage.set(STORAGE_PREFIX, &purchase_key(&id), &buyer.encode());
-		register_buyer(&mut storage, &buyer)?;
+		timed(&mut phases.records, || {
+			storage.set(STORAGE_PREFIX, &purchase_key(&id), &buyer.encode());
+			register_buyer(&mut storage, &buyer)
+		})?;
 		let receipt = promise.map(|promise| {
-			self.add_promised(promise.claim_cost);
+			timed(&mut phases.records, || self.add_promised(promise.claim_cost));
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer_timed(decision, Some(id), receipt, started, phases))

@@ -15,6 +15,10 @@ try {
   const ms = (x) => `${x.toFixed(3)} ms`;
   console.log(`${r.requests} purchases of 10 tokens from ${buyerCount} buyers in ${r.seconds.toFixed(1)} s: ${r.perSecond.toFixed(0)} purchases/s`);
   console.log(`desk decision latency (network excluded): p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (target p99 ≤ 2 ms)`);
+  console.log(
+    `  of which the chain check p50 ${ms(r.checkP50)}, p99 ${ms(r.checkP99)}; the desk's records p50 ${ms(r.recordsP50)}, p99 ${ms(r.recordsP99)};` +
+      ` ${(100 * r.retriedShare).toFixed(2)}% checked again after a conflicting write`,
+  );
   console.log(`client round trip (loopback WebSocket): p50 ${ms(r.clientP50)}, p99 ${ms(r.clientP99)}`);
   console.log(`decisions: ${JSON.stringify(r.decisions)}`);
   // What any call costs through the same client and window, beside the desk's round trip.

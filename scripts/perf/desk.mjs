@@ -67,6 +67,9 @@ export async function deskBenchmark(
   log(`desk: ${prepared.length} purchases signed; sending ${window} at a time`);
 
   const desk = [];
+  const check = [];
+  const records = [];
+  let retried = 0;
   const client = [];
   const decisions = {};
   let next = 0;
@@ -78,19 +81,26 @@ export async function deskBenchmark(
       const answer = await sendToDesk(node, request);
       client.push(Number(process.hrtime.bigint() - t0) / 1e6);
       desk.push(answer.deskMicros / 1e3);
+      check.push(answer.checkMicros / 1e3);
+      records.push(answer.recordsMicros / 1e3);
+      if (answer.attempts > 1) retried += 1;
       decisions[answer.decision] = (decisions[answer.decision] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  desk.sort((a, b) => a - b);
-  client.sort((a, b) => a - b);
+  for (const list of [desk, check, records, client]) list.sort((a, b) => a - b);
   return {
     requests: prepared.length,
     seconds,
     perSecond: prepared.length / seconds,
     p50: percentile(desk, 50),
     p99: percentile(desk, 99),
+    checkP50: percentile(check, 50),
+    checkP99: percentile(check, 99),
+    recordsP50: percentile(records, 50),
+    recordsP99: percentile(records, 99),
+    retriedShare: retried / prepared.length,
     clientP50: percentile(client, 50),
     clientP99: percentile(client, 99),
     decisions,

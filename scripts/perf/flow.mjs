@@ -161,17 +161,21 @@ export async function flowLoad(node, keyring, options) {
       let deskMs = NaN;
       let checkMs = NaN;
       let journalMs = NaN;
+      let recordsMs = NaN;
+      let attempts = NaN;
       try {
         const answer = await sendToDesk(node, requests[r]);
         decision = answer.decision;
         deskMs = answer.deskMicros / 1e3;
         checkMs = answer.checkMicros / 1e3;
         journalMs = answer.journalMicros / 1e3;
+        recordsMs = answer.recordsMicros / 1e3;
+        attempts = answer.attempts;
       } catch (error) {
         decision = `error: ${error.message}`;
       }
       lastAnswer = performance.now();
-      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, checkMs, journalMs, decision });
+      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, checkMs, journalMs, recordsMs, attempts, decision });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, slot));
@@ -197,6 +201,8 @@ export async function flowLoad(node, keyring, options) {
   const deskTimes = sortedOf('deskMs');
   const checkTimes = sortedOf('checkMs');
   const journalTimes = sortedOf('journalMs');
+  const recordsTimes = sortedOf('recordsMs');
+  const retried = measured.filter((a) => a.attempts > 1).length;
   // A promise (deliver) waits for the journal's sync, a held purchase (wait) does not.
   const deskTimesOf = (decision) => sortedOf('deskMs', measured.filter((a) => a.decision === decision));
   const deliverTimes = deskTimesOf('deliver');
@@ -227,6 +233,9 @@ export async function flowLoad(node, keyring, options) {
     checkP99: percentile(checkTimes, 99),
     journalP50: percentile(journalTimes, 50),
     journalP99: percentile(journalTimes, 99),
+    recordsP50: percentile(recordsTimes, 50),
+    recordsP99: percentile(recordsTimes, 99),
+    retriedShare: retried / Math.max(1, measured.length),
     deliverCount: deliverTimes.length,
     deliverP50: percentile(deliverTimes, 50),
     deliverP99: percentile(deliverTimes, 99),
