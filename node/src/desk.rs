@@ -555,9 +555,7 @@ where
 		let desk = Self::decode_desk(storage.get(STORAGE_PREFIX, &user_key(&buyer)).as_deref())?;
 		let log = match desk.status(&id.0) {
 			Some(_) => ResolvedLog::default(),
-			None => decode_or(storage.get(STORAGE_PREFIX, &resolved_key(&buyer)), "resolution log")
-				.map_err(internal)?
-				.unwrap_or_default(),
+			None => resolution_log(&storage, &buyer).map_err(internal)?,
 		};
 		let receipt = desk.pending_purchase(&id.0).and_then(|pending| {
 			let promise = pending.promise.as_ref()?;
@@ -633,7 +631,7 @@ where
 /// The worker's buyer list, with its bytes as read (for a compare-and-set).
 fn users<S: OffchainStorage>(storage: &S) -> RpcResult<(Option<Vec<u8>>, Vec<AccountId>)> {
 	let old = storage.get(STORAGE_PREFIX, USERS_KEY);
-	let users = decode_or(old.clone(), "desk buyer list").map_err(internal)?.unwrap_or_default();
+	let users = decode_or(old.as_deref(), "desk buyer list").map_err(internal)?.unwrap_or_default();
 	Ok((old, users))
 }
 
@@ -674,8 +672,19 @@ fn register_buyer<S: OffchainStorage>(storage: &mut S, buyer: &AccountId) -> Rpc
 	Ok(())
 }
 
-fn decode_or<T: Decode>(bytes: Option<Vec<u8>>, what: &str) -> Result<Option<T>, String> {
-	bytes.map(|bytes| T::decode(&mut &bytes[..]).map_err(|_| format!("corrupt {what}"))).transpose()
+fn decode_or<T: Decode>(bytes: Option<impl AsRef<[u8]>>, what: &str) -> Result<Option<T>, String> {
+	bytes
+		.map(|bytes| T::decode(&mut bytes.as_ref()).map_err(|_| format!("corrupt {what}")))
+		.transpose()
+}
+
+/// `buyer`'s resolution log (empty if it has none).
+fn resolution_log<S: OffchainStorage>(
+	storage: &S,
+	buyer: &AccountId,
+) -> Result<ResolvedLog, String> {
+	Ok(decode_or(storage.get(STORAGE_PREFIX, &resolved_key(buyer)), "resolution log")?
+		.unwrap_or_default())
 }
 
 /// Replays the desk's journal at start-up, before the desk and the offchain worker run, at
@@ -710,9 +719,7 @@ pub fn recover<S: OffchainStorage>(
 		let key = user_key(&entry.buyer);
 		let mut desk: UserDesk<AccountId, Signature> =
 			decode_or(storage.get(STORAGE_PREFIX, &key), "desk record")?.unwrap_or_default();
-		let log: ResolvedLog =
-			decode_or(storage.get(STORAGE_PREFIX, &resolved_key(&entry.buyer)), "resolution log")?
-				.unwrap_or_default();
+		let log = resolution_log(storage, &entry.buyer)?;
 		if desk.restore(entry.purchase.clone(), now, &log) {
 			// Nothing else writes while the node starts.
 			storage.set(STORAGE_PREFIX, &key, &desk.encode());

@@ -4,8 +4,8 @@
 //! the pallet's offchain worker turns it into token blocks; both read and write the same
 //! SCALE-encoded records in the node's persistent offchain storage (keys: [`USERS_KEY`],
 //! [`listed_key`], [`user_key`], [`purchase_key`], [`resolved_key`]), each update a
-//! compare-and-set of a whole record, so neither side can lose or duplicate an entry, and a crash loses nothing
-//! written.
+//! compare-and-set of a whole record, so neither side can lose or duplicate an entry, and a
+//! crash loses nothing written.
 //!
 //! A buyer's record holds only what is pending (its open block and its block in flight):
 //! every admission reads and rewrites it, so it must not grow with the buyer's history. What

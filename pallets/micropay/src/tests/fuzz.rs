@@ -13,9 +13,9 @@
 
 use crate::{mock::*, Call};
 use codec::{Decode, Encode};
-use frame_support::dispatch::GetDispatchInfo;
 use frame_support::{
 	assert_ok,
+	dispatch::GetDispatchInfo,
 	storage::{with_transaction, TransactionOutcome},
 };
 use rand::{Rng, SeedableRng};
