@@ -57,7 +57,13 @@ use std::{
 	time::Instant,
 };
 
-use crate::desk_journal::{DeskJournal, JournalEntry};
+use crate::{
+	desk_journal::{DeskJournal, JournalEntry},
+	native_check::NativeDeskCheck,
+};
+
+/// A signed purchase as the desk checks it.
+type DeskSigned = pallet_micropay::features::worker::DeskSignedOf<micropay_runtime::Runtime>;
 
 /// A token id in JSON: `{ "batch": 3, "index": 17 }`.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
@@ -136,6 +142,9 @@ pub struct DeskAnswer {
 	/// another request of the buyer) made the compare-and-set fail and the purchase was
 	/// checked again.
 	pub attempts: u32,
+	/// Whether the chain check ran as native code (the chain runs the runtime this node was
+	/// built with: `crate::native_check`) rather than as a runtime call.
+	pub native_check: bool,
 }
 
 /// Where a purchase stands.
@@ -214,6 +223,9 @@ pub struct Desk<C, S> {
 	storage: S,
 	journal: Arc<DeskJournal>,
 	keystore: KeystorePtr,
+	/// The chain check as native code, tried before the runtime call (`None`: always the
+	/// runtime call).
+	native: Option<Arc<dyn NativeDeskCheck>>,
 	/// The auditor chosen at the best block the desk last served, with that block's hash:
 	/// one keystore listing and runtime call per best block, not per request.
 	chosen: Mutex<Option<(H256, Option<AccountId>)>>,
@@ -221,14 +233,15 @@ pub struct Desk<C, S> {
 
 impl<C, S> Desk<C, S> {
 	/// A desk over `client`, the node's offchain `storage`, the desk's `journal` and the
-	/// node's `keystore`.
+	/// node's `keystore`, checking purchases with `native` code when it may.
 	pub fn new(
 		client: Arc<C>,
 		storage: S,
 		journal: Arc<DeskJournal>,
 		keystore: KeystorePtr,
+		native: Option<Arc<dyn NativeDeskCheck>>,
 	) -> Self {
-		Self { client, storage, journal, keystore, chosen: Mutex::new(None) }
+		Self { client, storage, journal, keystore, native, chosen: Mutex::new(None) }
 	}
 }
 
@@ -272,6 +285,7 @@ struct Phases {
 	journal: u64,
 	records: u64,
 	attempts: u32,
+	native: bool,
 }
 
 /// Runs `f`, adding the microseconds it took to `total`.
@@ -326,6 +340,7 @@ fn answer_timed(
 		journal_micros: phases.journal,
 		records_micros: phases.records,
 		attempts: phases.attempts,
+		native_check: phases.native,
 	}
 }
 
@@ -464,15 +479,9 @@ where
 				Self::decode_desk(old.as_deref()).map(|desk| (old, desk))
 			})?;
 			let best = self.client.info();
-			let check = timed(&mut phases.check, || {
-				self.client.runtime_api().desk_check(
-					best.best_hash,
-					auditor.clone(),
-					buyer.clone(),
-					signed.clone(),
-				)
-			})
-			.map_err(internal)?;
+			let (check, native) =
+				timed(&mut phases.check, || self.check(best.best_hash, &auditor, &buyer, &signed))?;
+			phases.native = native;
 			let id = match check.verdict {
 				Ok(id) => id,
 				Err(refusal) => return Ok(reject(refusal, None, started)),
@@ -535,6 +544,28 @@ where
 			receipt_json(id, &request.merchant, &auditor, &promise)
 		});
 		Ok(answer_timed(decision, Some(id), receipt, started, phases))
+	}
+
+	/// The chain's check of `signed` at block `at`: natively when this node runs the chain's
+	/// runtime (`crate::native_check`), else by a runtime call; and whether it ran natively.
+	fn check(
+		&self,
+		at: H256,
+		auditor: &AccountId,
+		buyer: &AccountId,
+		signed: &DeskSigned,
+	) -> RpcResult<(ChainCheck, bool)> {
+		if let Some(check) =
+			self.native.as_ref().and_then(|native| native.desk_check(at, auditor, buyer, signed))
+		{
+			return Ok((check, true));
+		}
+		let check = self
+			.client
+			.runtime_api()
+			.desk_check(at, auditor.clone(), buyer.clone(), signed.clone())
+			.map_err(internal)?;
+		Ok((check, false))
 	}
 
 	fn decode_desk(bytes: Option<&[u8]>) -> RpcResult<UserDesk<AccountId, Signature>> {

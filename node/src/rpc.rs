@@ -23,6 +23,8 @@ pub struct FullDeps<C, P, S> {
 	pub desk_journal: Option<Arc<crate::desk_journal::DeskJournal>>,
 	/// The keystore holding the auditor key.
 	pub keystore: sp_keystore::KeystorePtr,
+	/// The desk's chain check as native code (`crate::native_check`), when the node has it.
+	pub native_check: Option<Arc<dyn crate::native_check::NativeDeskCheck>>,
 }
 
 /// All of the node's extra RPC methods.
@@ -47,12 +49,12 @@ where
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
-	let FullDeps { client, pool, offchain_storage, desk_journal, keystore } = deps;
+	let FullDeps { client, pool, offchain_storage, desk_journal, keystore, native_check } = deps;
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	if let (Some(storage), Some(journal)) = (offchain_storage, desk_journal) {
-		module.merge(Desk::new(client, storage, journal, keystore).into_rpc())?;
+		module.merge(Desk::new(client, storage, journal, keystore, native_check).into_rpc())?;
 	}
 	Ok(module)
 }

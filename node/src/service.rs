@@ -256,6 +256,8 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 		let offchain_storage = backend.offchain_storage();
 		let keystore = keystore_container.keystore();
+		let native_check: Arc<dyn crate::native_check::NativeDeskCheck> =
+			Arc::new(crate::native_check::NativeCheck::new(client.clone()));
 		Box::new(move |_| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
@@ -263,6 +265,7 @@ pub fn new_full<
 				offchain_storage: offchain_storage.clone(),
 				desk_journal: desk_journal.clone(),
 				keystore: keystore.clone(),
+				native_check: Some(native_check.clone()),
 			})
 			.map_err(Into::into)
 		})

@@ -72,6 +72,12 @@ test('purchases through the desk: deliver, wait, reject; blocks settle; a cheate
   }
   assert.deepEqual(charlieBuys.map(({ answer }) => answer.decision), ['deliver', 'deliver', 'deliver', 'wait']);
   assert.ok(charlieBuys.every(({ answer }) => answer.deskMicros > 0));
+  // The dev chain runs the runtime compiled into this node, so the desk checks as native code
+  // (node/src/native_check.rs) and reached the same verdicts the runtime call would.
+  assert.ok(
+    charlieBuys.every(({ answer }) => answer.nativeCheck === true),
+    `checked by a runtime call: ${JSON.stringify(charlieBuys.map(({ answer }) => answer.nativeCheck))}`,
+  );
 
   // Dave, first cheat: the same token with two merchants at one desk is refused there.
   const daveFirst = await buyAtDesk(node, dave, { merchant: eve.address, item: item(10), createdAt: 10, tokens: daveTokens(0, 5) });

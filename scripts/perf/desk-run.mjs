@@ -17,7 +17,7 @@ try {
   console.log(`desk decision latency (network excluded): p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (target p99 ≤ 2 ms)`);
   console.log(
     `  of which the chain check p50 ${ms(r.checkP50)}, p99 ${ms(r.checkP99)}; the desk's records p50 ${ms(r.recordsP50)}, p99 ${ms(r.recordsP99)};` +
-      ` ${(100 * r.retriedShare).toFixed(2)}% checked again after a conflicting write`,
+      ` ${(100 * r.retriedShare).toFixed(2)}% checked again after a conflicting write; ${(100 * r.nativeShare).toFixed(1)}% checked as native code`,
   );
   console.log(`client round trip (loopback WebSocket): p50 ${ms(r.clientP50)}, p99 ${ms(r.clientP99)}`);
   console.log(`decisions: ${JSON.stringify(r.decisions)}`);

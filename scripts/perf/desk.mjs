@@ -70,6 +70,7 @@ export async function deskBenchmark(
   const check = [];
   const records = [];
   let retried = 0;
+  let native = 0;
   const decisions = {};
   const { seconds, times: client } = await closedLoop(prepared.length, window, async (i) => {
     const answer = await sendToDesk(node, prepared[i]);
@@ -77,6 +78,7 @@ export async function deskBenchmark(
     check.push(answer.checkMicros / 1e3);
     records.push(answer.recordsMicros / 1e3);
     if (answer.attempts > 1) retried += 1;
+    if (answer.nativeCheck) native += 1;
     decisions[answer.decision] = (decisions[answer.decision] ?? 0) + 1;
   });
   for (const list of [desk, check, records]) list.sort((a, b) => a - b);
@@ -91,6 +93,7 @@ export async function deskBenchmark(
     recordsP50: percentile(records, 50),
     recordsP99: percentile(records, 99),
     retriedShare: retried / prepared.length,
+    nativeShare: native / prepared.length,
     clientP50: percentile(client, 50),
     clientP99: percentile(client, 99),
     decisions,

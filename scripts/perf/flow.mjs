@@ -163,6 +163,7 @@ export async function flowLoad(node, keyring, options) {
       let journalMs = NaN;
       let recordsMs = NaN;
       let attempts = NaN;
+      let native = false;
       try {
         const answer = await sendToDesk(node, requests[r]);
         decision = answer.decision;
@@ -171,11 +172,12 @@ export async function flowLoad(node, keyring, options) {
         journalMs = answer.journalMicros / 1e3;
         recordsMs = answer.recordsMicros / 1e3;
         attempts = answer.attempts;
+        native = answer.nativeCheck === true;
       } catch (error) {
         decision = `error: ${error.message}`;
       }
       lastAnswer = performance.now();
-      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, checkMs, journalMs, recordsMs, attempts, decision });
+      answers.push({ r, scheduled, latency: lastAnswer - scheduled, deskMs, checkMs, journalMs, recordsMs, attempts, native, decision });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, slot));
@@ -236,6 +238,7 @@ export async function flowLoad(node, keyring, options) {
     recordsP50: percentile(recordsTimes, 50),
     recordsP99: percentile(recordsTimes, 99),
     retriedShare: retried / Math.max(1, measured.length),
+    nativeShare: measured.filter((a) => a.native).length / Math.max(1, measured.length),
     deliverCount: deliverTimes.length,
     deliverP50: percentile(deliverTimes, 50),
     deliverP99: percentile(deliverTimes, 99),
