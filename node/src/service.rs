@@ -256,8 +256,11 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 		let offchain_storage = backend.offchain_storage();
 		let keystore = keystore_container.keystore();
+		// Native checks only where the node's runtime calls run the chain's own `:code`.
+		let runs_chain_code = config.wasm_runtime_overrides.is_none()
+			&& config.chain_spec.code_substitutes().is_empty();
 		let native_check: Arc<dyn crate::native_check::NativeDeskCheck> =
-			Arc::new(crate::native_check::NativeCheck::new(client.clone()));
+			Arc::new(crate::native_check::NativeCheck::new(client.clone(), runs_chain_code));
 		Box::new(move |_| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
