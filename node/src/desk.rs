@@ -59,7 +59,7 @@ use std::{
 
 use crate::{
 	desk_journal::{DeskJournal, JournalEntry},
-	native_check::NativeDeskCheck,
+	native_check::NativeCheck,
 };
 
 /// A signed purchase as the desk checks it.
@@ -225,7 +225,7 @@ pub struct Desk<C, S> {
 	keystore: KeystorePtr,
 	/// The chain check as native code, tried before the runtime call (`None`: always the
 	/// runtime call).
-	native: Option<Arc<dyn NativeDeskCheck>>,
+	native: Option<Arc<NativeCheck>>,
 	/// The auditor chosen at the best block the desk last served, with that block's hash:
 	/// one keystore listing and runtime call per best block, not per request.
 	chosen: Mutex<Option<(H256, Option<AccountId>)>>,
@@ -239,7 +239,7 @@ impl<C, S> Desk<C, S> {
 		storage: S,
 		journal: Arc<DeskJournal>,
 		keystore: KeystorePtr,
-		native: Option<Arc<dyn NativeDeskCheck>>,
+		native: Option<Arc<NativeCheck>>,
 	) -> Self {
 		Self { client, storage, journal, keystore, native, chosen: Mutex::new(None) }
 	}

@@ -34,27 +34,13 @@ use sp_state_machine::{Backend as StateBackend, Ext, OverlayedChanges};
 
 use crate::service::FullClient;
 
-/// Runs the desk's check natively (see the module's documentation).
-pub trait NativeDeskCheck: Send + Sync {
-	/// The check of `purchase` of `buyer` for `auditor` at block `at`, run natively; `None`
-	/// when it may not be (the chain's runtime there is not this node's, its state is gone,
-	/// or the native code panicked): the caller then calls the runtime.
-	fn desk_check(
-		&self,
-		at: H256,
-		auditor: &AccountId,
-		buyer: &AccountId,
-		purchase: &DeskSignedOf<Runtime>,
-	) -> Option<ChainCheck>;
-}
-
 /// Whether code whose hash is `on_chain` may run as the native code whose wasm hashes to
 /// `native`: only the same code, and never when either is unknown.
 pub fn same_code(native: Option<H256>, on_chain: Option<H256>) -> bool {
 	matches!((native, on_chain), (Some(native), Some(on_chain)) if native == on_chain)
 }
 
-/// [`NativeDeskCheck`] over the node's client.
+/// The desk's check run natively over the node's client (see the module's documentation).
 pub struct NativeCheck {
 	client: Arc<FullClient>,
 	/// The hash of the wasm this node's runtime was compiled to, if it was.
@@ -65,22 +51,18 @@ pub struct NativeCheck {
 }
 
 impl NativeCheck {
-	/// A native check over `client`, for the runtime compiled into this node; never native
-	/// unless `allowed` (the node must run the chain's `:code` for its runtime calls: no
-	/// `--wasm-runtime-overrides`, no code substitutes in the chain spec).
-	pub fn new(client: Arc<FullClient>, allowed: bool) -> Self {
-		let native_code = micropay_runtime::WASM_BINARY
-			.filter(|_| allowed)
-			.map(|code| H256(sp_io::hashing::blake2_256(code)));
+	/// A native check over `client`, for the runtime compiled into this node. Only for a node
+	/// whose runtime calls run the chain's `:code` (no `--wasm-runtime-overrides`, no code
+	/// substitutes in the chain spec).
+	pub fn new(client: Arc<FullClient>) -> Self {
+		let native_code =
+			micropay_runtime::WASM_BINARY.map(|code| H256(sp_io::hashing::blake2_256(code)));
 		Self { client, native_code, verified: Mutex::new(None) }
 	}
 
 	/// Whether the chain's runtime at `at`, whose state is `state`, is the one compiled into
 	/// this node.
 	fn runs_native_code(&self, at: H256, state: &impl StateBackend<HashingFor<Block>>) -> bool {
-		if self.native_code.is_none() {
-			return false;
-		}
 		let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 		if let Some((block, same)) = *verified {
 			if block == at {
@@ -91,16 +73,19 @@ impl NativeCheck {
 		*verified = Some((at, same));
 		same
 	}
-}
 
-impl NativeDeskCheck for NativeCheck {
-	fn desk_check(
+	/// The check of `purchase` of `buyer` for `auditor` at block `at`, run natively; `None`
+	/// when it may not be (the chain's runtime there is not this node's, its state is gone,
+	/// or the native code panicked): the caller then calls the runtime.
+	pub fn desk_check(
 		&self,
 		at: H256,
 		auditor: &AccountId,
 		buyer: &AccountId,
 		purchase: &DeskSignedOf<Runtime>,
 	) -> Option<ChainCheck> {
+		// A node built without its wasm never runs natively, and needs no state to know it.
+		self.native_code?;
 		let state = self.client.state_at(at).ok()?;
 		if !self.runs_native_code(at, &state) {
 			return None;

@@ -24,7 +24,7 @@ pub struct FullDeps<C, P, S> {
 	/// The keystore holding the auditor key.
 	pub keystore: sp_keystore::KeystorePtr,
 	/// The desk's chain check as native code (`crate::native_check`), when the node has it.
-	pub native_check: Option<Arc<dyn crate::native_check::NativeDeskCheck>>,
+	pub native_check: Option<Arc<crate::native_check::NativeCheck>>,
 }
 
 /// All of the node's extra RPC methods.

@@ -259,8 +259,8 @@ pub fn new_full<
 		// Native checks only where the node's runtime calls run the chain's own `:code`.
 		let runs_chain_code = config.wasm_runtime_overrides.is_none()
 			&& config.chain_spec.code_substitutes().is_empty();
-		let native_check: Arc<dyn crate::native_check::NativeDeskCheck> =
-			Arc::new(crate::native_check::NativeCheck::new(client.clone(), runs_chain_code));
+		let native_check = runs_chain_code
+			.then(|| Arc::new(crate::native_check::NativeCheck::new(client.clone())));
 		Box::new(move |_| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
@@ -268,7 +268,7 @@ pub fn new_full<
 				offchain_storage: offchain_storage.clone(),
 				desk_journal: desk_journal.clone(),
 				keystore: keystore.clone(),
-				native_check: Some(native_check.clone()),
+				native_check: native_check.clone(),
 			})
 			.map_err(Into::into)
 		})
