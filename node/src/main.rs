@@ -10,6 +10,7 @@ mod cli;
 mod command;
 mod desk;
 mod desk_journal;
+mod desk_store;
 mod native_check;
 mod rpc;
 mod service;

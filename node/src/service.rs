@@ -14,7 +14,7 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_blockchain::HeaderBackend;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 
-use crate::{desk::recover, desk_journal::DeskJournal};
+use crate::{desk::recover, desk_journal::DeskJournal, desk_store::DeskStore};
 
 /// The runtime executor: wasm only, with Substrate's host functions.
 /// Host functions of the runtime; a `runtime-benchmarks` runtime also imports the
@@ -198,9 +198,32 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	// The offchain storage the desk and the auditor's worker share, in a database of its own
+	// so the desk never waits behind a block's commit (crate::desk_store); a node that kept it
+	// in the chain database's offchain column has it copied over once.
+	let desk_store = match backend.offchain_storage() {
+		Some(chain_offchain) => {
+			let path = config.data_path.join("micropay-desk-store");
+			let mut store = DeskStore::open(&path).map_err(|error| {
+				ServiceError::Other(format!("desk store {}: {error}", path.display()))
+			})?;
+			let adopted = store
+				.adopt(&chain_offchain)
+				.map_err(|error| ServiceError::Other(format!("desk store adoption: {error}")))?;
+			if adopted > 0 {
+				log::info!(
+					target: "micropay-desk",
+					"Desk store {}: {adopted} buyer(s) adopted from the chain database",
+					path.display()
+				);
+			}
+			Some(store)
+		},
+		None => None,
+	};
 	// The desk's journal, replayed before the desk and the offchain worker run: promises
 	// whose records the offchain database lost in a crash are put back (crate::desk_journal).
-	let desk_journal = match backend.offchain_storage() {
+	let desk_journal = match desk_store.clone() {
 		Some(mut storage) => {
 			let path = config.data_path.join("micropay-desk.journal");
 			let journal = Arc::new(DeskJournal::open(&path).map_err(|error| {
@@ -230,7 +253,7 @@ pub fn new_full<
 				runtime_api_provider: client.clone(),
 				is_validator: config.role.is_authority(),
 				keystore: Some(keystore_container.keystore()),
-				offchain_db: backend.offchain_storage(),
+				offchain_db: desk_store.clone(),
 				transaction_pool: Some(OffchainTransactionPoolFactory::new(
 					transaction_pool.clone(),
 				)),
@@ -254,7 +277,7 @@ pub fn new_full<
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
-		let offchain_storage = backend.offchain_storage();
+		let offchain_storage = desk_store.clone();
 		let keystore = keystore_container.keystore();
 		// Native checks only where the node's runtime calls run the chain's own `:code`.
 		let runs_chain_code = config.wasm_runtime_overrides.is_none()
