@@ -13,6 +13,7 @@ mod desk_journal;
 mod desk_store;
 mod native_check;
 mod rpc;
+mod rpc_nodelay;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

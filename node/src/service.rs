@@ -313,6 +313,18 @@ pub fn new_full<
 		tracing_execute_block: None,
 	})?;
 
+	// The RPC server is listening now; it leaves Nagle's algorithm on for the connections it
+	// accepts, which held desk answers back by milliseconds (crate::rpc_nodelay).
+	match crate::rpc_nodelay::on_listeners() {
+		Ok(listeners) => {
+			log::debug!(target: "micropay-desk", "TCP_NODELAY on {listeners} listener(s)")
+		},
+		Err(error) => log::warn!(
+			target: "micropay-desk",
+			"RPC connections keep Nagle's algorithm on (no /proc/self/fd: {error})"
+		),
+	}
+
 	if role.is_authority() {
 		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
 			task_manager.spawn_handle(),
