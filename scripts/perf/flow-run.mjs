@@ -2,7 +2,9 @@
 // FLOW_RATE (purchases/s offered, default 1000), FLOW_SECONDS (measured, default 60),
 // FLOW_WARMUP (default 10), FLOW_BUYERS (1000), FLOW_MERCHANTS (100), FLOW_IN_FLIGHT (4);
 // FLOW_BASE_PATH keeps the chain's database there (e.g. for `benchmark storage` afterwards);
-// without it the chain lives in a temporary directory, removed at the end. Once the node has
+// without it the chain lives in a temporary directory, removed at the end. FLOW_DUMP names a
+// file for every request's timings as JSON rows (index, scheduled epoch ms, latency, inside
+// the desk, check, records, latency from when it could go), for a timeline beside the node's log. Once the node has
 // stopped, its loaded blocks are re-executed (`benchmark block`) for their import time.
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
