@@ -15,12 +15,20 @@
 //! never slips between a compare and its set). Commits are asynchronous as in the chain's
 //! database; what the desk promised is in its journal first (`crate::desk_journal`).
 //!
-//! **Adoption.** A node that kept its desk in the chain database's offchain column (before
-//! this store) has its records copied over the first time the store is opened
-//! ([`DeskStore::adopt`]): the buyer list, each listed buyer's record, mark and resolution log,
-//! the index entries of the purchases those hold, and the two promise totals.
+//! **Bound to its chain database.** The store lives beside the chain database, not in it, so
+//! `purge-chain` (which deletes the chain database) would leave it behind, and a node started
+//! on a new chain with the same genesis (a purged `--dev` chain) would take the old chain's
+//! pending purchases and in-flight token blocks for its own. So a token, written in both the
+//! store and the chain database's offchain column, binds them ([`DeskStore::open_bound`]):
+//! - neither has one: a node from before this store, or a new chain. Its desk is copied over
+//!   from the column ([`DeskStore::adopt`]: the buyer list, each listed buyer's mark, record
+//!   and resolution log, the index entries of the purchases those hold, the two totals);
+//! - the store has a token the chain database lacks or differs from: the chain database was
+//!   replaced, and the store is deleted and started anew (then bound as above);
+//! - the chain database has one and the store none: the store was lost; it starts empty (the
+//!   journal's replay puts the desk's promises back) and is bound.
 
-use codec::Decode;
+use codec::{Decode, Encode};
 use micropay_primitives::desk::{
 	listed_key, purchase_key, resolved_key, user_key, ResolvedLog, UserDesk, PROMISED_KEY,
 	RELEASED_KEY, USERS_KEY,
@@ -36,8 +44,22 @@ use std::{
 /// Key stripes: a compare-and-set locks one of these, chosen by its key.
 const STRIPES: usize = 64;
 
-/// Marks a store that holds the desk (adopted, or started empty): set once, never removed.
-const ADOPTED_KEY: &[u8] = b"micropay/desk/store-adopted";
+/// The token binding the store to its chain database (in both; see the module's docs).
+pub const BINDING_KEY: &[u8] = b"micropay/desk/store-binding";
+
+/// How [`DeskStore::open_bound`] found the store.
+#[derive(Debug, Eq, PartialEq)]
+pub enum Binding {
+	/// Bound to this chain database already.
+	Bound,
+	/// Bound now, with this many buyers copied from the chain database's offchain column.
+	Adopted(usize),
+	/// The store belonged to another chain database: deleted, started anew and bound, with this
+	/// many buyers copied.
+	Replaced(usize),
+	/// The store was missing while the chain database was bound: started empty and bound.
+	Restarted,
+}
 
 /// The only column.
 const COLUMN: u8 = 0;
@@ -101,16 +123,53 @@ impl DeskStore {
 		}
 	}
 
-	/// Copies the desk's records from `from` (the chain database's offchain storage) the first
-	/// time this store is opened, and marks the store so it never copies again; returns the
-	/// buyers copied. A store that already holds the desk is left as it is.
+	/// Opens the store in `path` bound to the chain database whose offchain storage is `chain`
+	/// (see the module's docs): adopts, replaces or restarts it as the tokens say.
 	///
 	/// # Errors
-	/// A record in `from` does not decode (nothing is marked: the next start tries again).
+	/// The store cannot be opened or deleted, or a record to adopt does not decode (nothing is
+	/// bound then: the next start tries again).
+	pub fn open_bound<S: OffchainStorage>(
+		path: &Path,
+		chain: &mut S,
+	) -> Result<(Self, Binding), String> {
+		let mut store = Self::open(path)?;
+		let in_chain = chain.get(STORAGE_PREFIX, BINDING_KEY);
+		let in_store = store.get(STORAGE_PREFIX, BINDING_KEY);
+		let binding = match (&in_chain, &in_store) {
+			(Some(chain_token), Some(store_token)) if chain_token == store_token => {
+				return Ok((store, Binding::Bound))
+			},
+			(None, None) => Binding::Adopted(store.adopt(chain)?),
+			(Some(_), None) => Binding::Restarted,
+			(_, Some(_)) => {
+				drop(store);
+				std::fs::remove_dir_all(path).map_err(|error| error.to_string())?;
+				store = Self::open(path)?;
+				match in_chain {
+					Some(_) => Binding::Restarted,
+					None => Binding::Replaced(store.adopt(chain)?),
+				}
+			},
+		};
+		let token = match in_chain {
+			Some(token) => token,
+			None => {
+				let token = new_token(path);
+				chain.set(STORAGE_PREFIX, BINDING_KEY, &token);
+				token
+			},
+		};
+		store.set(STORAGE_PREFIX, BINDING_KEY, &token);
+		Ok((store, binding))
+	}
+
+	/// Copies the desk's records from `from` (the chain database's offchain storage); returns
+	/// the buyers copied.
+	///
+	/// # Errors
+	/// A record in `from` does not decode.
 	pub fn adopt<S: OffchainStorage>(&mut self, from: &S) -> Result<usize, String> {
-		if self.get(STORAGE_PREFIX, ADOPTED_KEY).is_some() {
-			return Ok(0);
-		}
 		let copy = |store: &mut Self, key: &[u8]| -> Option<Vec<u8>> {
 			let value = from.get(STORAGE_PREFIX, key)?;
 			store.set(STORAGE_PREFIX, key, &value);
@@ -140,9 +199,17 @@ impl DeskStore {
 		}
 		copy(self, PROMISED_KEY);
 		copy(self, RELEASED_KEY);
-		self.set(STORAGE_PREFIX, ADOPTED_KEY, &[1]);
 		Ok(buyers.len())
 	}
+}
+
+/// A token no other store has: the hash of the store's path, the time and the process.
+fn new_token(path: &Path) -> Vec<u8> {
+	let now = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |elapsed| elapsed.as_nanos());
+	let seed = (path.to_string_lossy().into_owned(), now, std::process::id()).encode();
+	sp_io::hashing::blake2_256(&seed).to_vec()
 }
 
 impl OffchainStorage for DeskStore {
@@ -281,11 +348,10 @@ mod tests {
 		assert_eq!(store.get(STORAGE_PREFIX, b"gone"), None);
 	}
 
-	#[test]
-	fn a_desk_kept_in_the_chain_database_is_adopted_once() {
+	/// A chain database's offchain column as a node before this store left it: buyer 1 has
+	/// purchase 1 pending and purchase 2 resolved; buyer 2 is listed with nothing left.
+	fn chain_with_a_desk() -> InMemOffchainStorage {
 		let mut chain = InMemOffchainStorage::default();
-		// Buyer 1 has purchase 1 pending and purchase 2 resolved; buyer 2 is listed with
-		// nothing left (the worker has not taken it off yet).
 		let mut desk = UserDesk::<AccountId, Signature>::default();
 		assert!(desk.restore(pending(1), 10, &ResolvedLog::default()));
 		let log = ResolvedLog { entries: vec![([2; 32], Resolution::Settled)] };
@@ -298,11 +364,11 @@ mod tests {
 		}
 		chain.set(STORAGE_PREFIX, PROMISED_KEY, &70u128.encode());
 		chain.set(STORAGE_PREFIX, RELEASED_KEY, &30u128.encode());
+		chain
+	}
 
-		let dir = tempfile::tempdir().unwrap();
-		let mut store = open(&dir);
-		assert_eq!(store.adopt(&chain), Ok(2));
-		let keys = [
+	fn desk_keys() -> Vec<Vec<u8>> {
+		vec![
 			USERS_KEY.to_vec(),
 			listed_key(&account(1)),
 			user_key(&account(1)),
@@ -311,31 +377,77 @@ mod tests {
 			purchase_key(&[2; 32]),
 			PROMISED_KEY.to_vec(),
 			RELEASED_KEY.to_vec(),
-		];
-		for key in &keys {
-			assert_eq!(store.get(STORAGE_PREFIX, key), chain.get(STORAGE_PREFIX, key));
-			assert!(store.get(STORAGE_PREFIX, key).is_some());
+		]
+	}
+
+	#[test]
+	fn a_desk_kept_in_the_chain_database_is_adopted_once() {
+		let mut chain = chain_with_a_desk();
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("desk-store");
+		let (store, binding) = DeskStore::open_bound(&path, &mut chain).unwrap();
+		assert_eq!(binding, Binding::Adopted(2));
+		for key in desk_keys() {
+			assert!(store.get(STORAGE_PREFIX, &key).is_some());
+			assert_eq!(store.get(STORAGE_PREFIX, &key), chain.get(STORAGE_PREFIX, &key));
 		}
-		// Once adopted, the store is the desk's: a second start copies nothing over it.
+		drop(store);
+		// Once bound, the store is the desk's: the next start copies nothing over it.
 		chain.set(STORAGE_PREFIX, PROMISED_KEY, &99u128.encode());
-		assert_eq!(store.adopt(&chain), Ok(0));
+		let (store, binding) = DeskStore::open_bound(&path, &mut chain).unwrap();
+		assert_eq!(binding, Binding::Bound);
 		assert_eq!(store.get(STORAGE_PREFIX, PROMISED_KEY), Some(70u128.encode()));
+	}
+
+	#[test]
+	fn a_store_left_by_a_purged_chain_is_not_taken_for_the_new_chains() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("desk-store");
+		let (mut store, _) = DeskStore::open_bound(&path, &mut chain_with_a_desk()).unwrap();
+		store.set(STORAGE_PREFIX, b"written since", b"value");
+		drop(store);
+		// `purge-chain`: a new chain database, the store left beside it.
+		let mut new_chain = InMemOffchainStorage::default();
+		let (store, binding) = DeskStore::open_bound(&path, &mut new_chain).unwrap();
+		assert_eq!(binding, Binding::Replaced(0));
+		for key in desk_keys() {
+			assert_eq!(store.get(STORAGE_PREFIX, &key), None, "the old chain's desk survived");
+		}
+		assert_eq!(store.get(STORAGE_PREFIX, b"written since"), None);
+		drop(store);
+		assert_eq!(DeskStore::open_bound(&path, &mut new_chain).unwrap().1, Binding::Bound);
+	}
+
+	#[test]
+	fn a_lost_store_starts_empty_rather_than_from_the_column_it_left() {
+		let dir = tempfile::tempdir().unwrap();
+		let mut chain = chain_with_a_desk();
+		let (store, _) = DeskStore::open_bound(&dir.path().join("first"), &mut chain).unwrap();
+		drop(store);
+		// The store's directory is gone; the column still holds the desk as it was before
+		// the store existed, which is out of date: not copied again.
+		let (store, binding) =
+			DeskStore::open_bound(&dir.path().join("second"), &mut chain).unwrap();
+		assert_eq!(binding, Binding::Restarted);
+		assert_eq!(store.get(STORAGE_PREFIX, USERS_KEY), None);
 	}
 
 	#[test]
 	fn a_new_node_adopts_nothing_and_a_broken_record_stops_the_start() {
 		let dir = tempfile::tempdir().unwrap();
-		let mut store = open(&dir);
-		assert_eq!(store.adopt(&InMemOffchainStorage::default()), Ok(0));
+		let (store, binding) =
+			DeskStore::open_bound(&dir.path().join("new"), &mut InMemOffchainStorage::default())
+				.unwrap();
+		assert_eq!(binding, Binding::Adopted(0));
 		assert_eq!(store.get(STORAGE_PREFIX, USERS_KEY), None);
 
 		let mut chain = InMemOffchainStorage::default();
 		chain.set(STORAGE_PREFIX, USERS_KEY, &vec![account(1)].encode());
 		chain.set(STORAGE_PREFIX, &user_key(&account(1)), b"not a record");
-		let dir = tempfile::tempdir().unwrap();
-		let mut store = open(&dir);
-		assert!(store.adopt(&chain).unwrap_err().starts_with("desk record"));
-		// Not marked: the next start tries again.
-		assert!(store.get(STORAGE_PREFIX, ADOPTED_KEY).is_none());
+		let path = dir.path().join("broken");
+		let error = DeskStore::open_bound(&path, &mut chain).unwrap_err();
+		assert!(error.starts_with("desk record"), "{error}");
+		// Not bound: the next start tries again.
+		assert!(chain.get(STORAGE_PREFIX, BINDING_KEY).is_none());
 	}
 }

@@ -14,7 +14,11 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_blockchain::HeaderBackend;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 
-use crate::{desk::recover, desk_journal::DeskJournal, desk_store::DeskStore};
+use crate::{
+	desk::recover,
+	desk_journal::DeskJournal,
+	desk_store::{Binding, DeskStore},
+};
 
 /// The runtime executor: wasm only, with Substrate's host functions.
 /// Host functions of the runtime; a `runtime-benchmarks` runtime also imports the
@@ -202,20 +206,14 @@ pub fn new_full<
 	// so the desk never waits behind a block's commit (crate::desk_store); a node that kept it
 	// in the chain database's offchain column has it copied over once.
 	let desk_store = match backend.offchain_storage() {
-		Some(chain_offchain) => {
+		Some(mut chain_offchain) => {
 			let path = config.data_path.join("micropay-desk-store");
-			let mut store = DeskStore::open(&path).map_err(|error| {
-				ServiceError::Other(format!("desk store {}: {error}", path.display()))
-			})?;
-			let adopted = store
-				.adopt(&chain_offchain)
-				.map_err(|error| ServiceError::Other(format!("desk store adoption: {error}")))?;
-			if adopted > 0 {
-				log::info!(
-					target: "micropay-desk",
-					"Desk store {}: {adopted} buyer(s) adopted from the chain database",
-					path.display()
-				);
+			let (store, binding) =
+				DeskStore::open_bound(&path, &mut chain_offchain).map_err(|error| {
+					ServiceError::Other(format!("desk store {}: {error}", path.display()))
+				})?;
+			if binding != Binding::Bound {
+				log::info!(target: "micropay-desk", "Desk store {}: {binding:?}", path.display());
 			}
 			Some(store)
 		},
