@@ -781,11 +781,33 @@ pub fn recover<S: OffchainStorage>(
 	Ok(restored)
 }
 
+/// Purchase `id` as the desk keeps it, for tests: one token (batch 1, index `id`), created at
+/// `id`, from merchant `[50; 32]` for auditor `[60; 32]`, with a blank signature.
+#[cfg(test)]
+pub(crate) fn test_purchase(
+	id: u8,
+	prepaid: bool,
+	promise: Option<Promise<Signature>>,
+) -> DeskPurchase<AccountId, Signature> {
+	DeskPurchase {
+		id: [id; 32],
+		purchase: SignedPurchase {
+			merchant: AccountId::from([50; 32]),
+			auditor: AccountId::from([60; 32]),
+			item: [0; 32],
+			created_at: u64::from(id),
+			tokens: vec![TokenId::new(1, u32::from(id))],
+			signature: Signature::Sr25519(sr25519::Signature::from_raw([0; 64])),
+		},
+		prepaid,
+		promise,
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::desk_journal::DeskJournal;
-	use micropay_primitives::desk::{DeskPurchase, Promise};
 	use sp_core::offchain::storage::InMemOffchainStorage;
 
 	const GENESIS: [u8; 32] = [7; 32];
@@ -798,24 +820,16 @@ mod tests {
 		JournalEntry {
 			genesis: GENESIS,
 			buyer: account(buyer),
-			purchase: DeskPurchase {
-				id: [id; 32],
-				purchase: SignedPurchase {
-					merchant: account(50),
-					auditor: account(60),
-					item: [0; 32],
-					created_at: u64::from(id),
-					tokens: vec![TokenId::new(1, u32::from(id))],
-					signature: Signature::Sr25519(sr25519::Signature::from_raw([0; 64])),
-				},
-				prepaid: true,
-				promise: Some(Promise {
+			purchase: test_purchase(
+				id,
+				true,
+				Some(Promise {
 					amount: promised,
 					claim_cost: promised,
 					deadline: 40,
 					signature: Signature::Sr25519(sr25519::Signature::from_raw([1; 64])),
 				}),
-			},
+			),
 			admitted_at: 10,
 			keep_until: 40,
 		}

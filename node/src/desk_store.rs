@@ -249,13 +249,9 @@ impl OffchainStorage for DeskStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use codec::Encode;
-	use micropay_primitives::{
-		desk::{DeskPurchase, Resolution},
-		purchase::SignedPurchase,
-		token::TokenId,
-	};
-	use sp_core::{offchain::storage::InMemOffchainStorage, sr25519};
+	use crate::desk::test_purchase;
+	use micropay_primitives::desk::Resolution;
+	use sp_core::offchain::storage::InMemOffchainStorage;
 
 	fn account(n: u8) -> AccountId {
 		AccountId::from([n; 32])
@@ -263,22 +259,6 @@ mod tests {
 
 	fn open(dir: &tempfile::TempDir) -> DeskStore {
 		DeskStore::open(&dir.path().join("desk-store")).unwrap()
-	}
-
-	fn pending(id: u8) -> DeskPurchase<AccountId, Signature> {
-		DeskPurchase {
-			id: [id; 32],
-			purchase: SignedPurchase {
-				merchant: account(50),
-				auditor: account(60),
-				item: [0; 32],
-				created_at: u64::from(id),
-				tokens: vec![TokenId::new(1, u32::from(id))],
-				signature: Signature::Sr25519(sr25519::Signature::from_raw([0; 64])),
-			},
-			prepaid: false,
-			promise: None,
-		}
 	}
 
 	#[test]
@@ -353,7 +333,7 @@ mod tests {
 	fn chain_with_a_desk() -> InMemOffchainStorage {
 		let mut chain = InMemOffchainStorage::default();
 		let mut desk = UserDesk::<AccountId, Signature>::default();
-		assert!(desk.restore(pending(1), 10, &ResolvedLog::default()));
+		assert!(desk.restore(test_purchase(1, false, None), 10, &ResolvedLog::default()));
 		let log = ResolvedLog { entries: vec![([2; 32], Resolution::Settled)] };
 		chain.set(STORAGE_PREFIX, USERS_KEY, &vec![account(1), account(2)].encode());
 		chain.set(STORAGE_PREFIX, &listed_key(&account(1)), &true.encode());
