@@ -136,21 +136,20 @@ impl DeskStore {
 		let mut store = Self::open(path)?;
 		let in_chain = chain.get(STORAGE_PREFIX, BINDING_KEY);
 		let in_store = store.get(STORAGE_PREFIX, BINDING_KEY);
-		let binding = match (&in_chain, &in_store) {
-			(Some(chain_token), Some(store_token)) if chain_token == store_token => {
-				return Ok((store, Binding::Bound))
-			},
-			(None, None) => Binding::Adopted(store.adopt(chain)?),
-			(Some(_), None) => Binding::Restarted,
-			(_, Some(_)) => {
-				drop(store);
-				std::fs::remove_dir_all(path).map_err(|error| error.to_string())?;
-				store = Self::open(path)?;
-				match in_chain {
-					Some(_) => Binding::Restarted,
-					None => Binding::Replaced(store.adopt(chain)?),
-				}
-			},
+		if in_store.is_some() && in_store == in_chain {
+			return Ok((store, Binding::Bound));
+		}
+		// A token the chain database does not share: the store is another chain's.
+		let replaced = in_store.is_some();
+		if replaced {
+			drop(store);
+			std::fs::remove_dir_all(path).map_err(|error| error.to_string())?;
+			store = Self::open(path)?;
+		}
+		let binding = match (&in_chain, replaced) {
+			(Some(_), _) => Binding::Restarted,
+			(None, false) => Binding::Adopted(store.adopt(chain)?),
+			(None, true) => Binding::Replaced(store.adopt(chain)?),
 		};
 		let token = match in_chain {
 			Some(token) => token,

@@ -203,8 +203,8 @@ pub fn new_full<
 		})?;
 
 	// The offchain storage the desk and the auditor's worker share, in a database of its own
-	// so the desk never waits behind a block's commit (crate::desk_store); a node that kept it
-	// in the chain database's offchain column has it copied over once.
+	// so the desk never waits behind a block's commit, bound to the chain database
+	// (crate::desk_store: adopted from its offchain column once, started anew after a purge).
 	let desk_store = match backend.offchain_storage() {
 		Some(mut chain_offchain) => {
 			let path = config.data_path.join("micropay-desk-store");
