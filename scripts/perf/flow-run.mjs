@@ -4,8 +4,9 @@
 // FLOW_BASE_PATH keeps the chain's database there (e.g. for `benchmark storage` afterwards);
 // without it the chain lives in a temporary directory, removed at the end. FLOW_DUMP names a
 // file for every request's timings as JSON rows (index, scheduled epoch ms, latency, inside
-// the desk, check, records, latency from when it could go), for a timeline beside the node's log. Once the node has
-// stopped, its loaded blocks are re-executed (`benchmark block`) for their import time.
+// the desk, check, records, latency from when it could go), for a timeline beside the node's
+// log. Once the node has stopped, its loaded blocks are re-executed (`benchmark block`) for
+// their import time.
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { flowLoad } from './flow.mjs';

@@ -10,7 +10,7 @@
 //   settled, failed extrinsics, the weight the token-block extrinsics used per chain block,
 //   and the node's real time to author each block (from its log) beside that weight.
 import { u8aToHex } from '@polkadot/util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { deskRequest } from '../lib/desk.mjs';
 import { openDeskSocket } from './desk-socket.mjs';
 import { issueEach } from './load.mjs';
@@ -159,12 +159,13 @@ export async function flowLoad(node, keyring, options) {
   let lastAnswer = 0;
   let next = 0;
   const t0 = performance.now() + 500;
+  const scheduledAt = (r) => t0 + (1000 * r) / rate;
   const slot = async () => {
     let free = performance.now();
     for (;;) {
       const r = next++;
       if (r >= total) return;
-      const scheduled = t0 + (1000 * r) / rate;
+      const scheduled = scheduledAt(r);
       // Never before its time: a timer may fire up to a millisecond early (Node truncates
       // the delay and counts from the start of its loop turn).
       for (let wait = scheduled - performance.now(); wait > 0; wait = scheduled - performance.now()) {
@@ -196,7 +197,7 @@ export async function flowLoad(node, keyring, options) {
   const sendEnd = Date.now();
   const windowStart = sendEnd - (performance.now() - (t0 + warmup * 1000));
   const answers = Array.from({ length: total }, (_, r) => {
-    const scheduled = t0 + (1000 * r) / rate;
+    const scheduled = scheduledAt(r);
     const done = timing.done[r];
     return {
       r,
@@ -230,7 +231,6 @@ export async function flowLoad(node, keyring, options) {
   await chain.stop();
 
   if (process.env.FLOW_DUMP) {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(process.env.FLOW_DUMP, JSON.stringify(answers.map((a) => [a.r, performance.timeOrigin + a.scheduled, a.latency, a.deskMs, a.checkMs, a.recordsMs, a.latencyFromDue])));
   }
   const measured = answers.filter((a) => a.scheduled >= t0 + warmup * 1000);
