@@ -8,6 +8,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { flowLoad } from './flow.mjs';
 import { runLoad, throughput } from './load.mjs';
 import { loadThenReexecute } from './reexecute.mjs';
+import { signatureCeiling, timeSignatureAndTransfer } from './signatures.mjs';
 import { TARGETS, fmt, printFlow, printImports, us, verdict } from './targets.mjs';
 import { BEFORE_DEFAULT_BLOCK_US, weightReport } from './weights.mjs';
 
@@ -18,6 +19,8 @@ const FLOW_SECONDS = Number(process.env.FLOW_SECONDS ?? 60);
 await cryptoWaitReady();
 const keyring = new Keyring({ type: 'sr25519' });
 const [alice, eve] = ['//Alice', '//Eve'].map((uri) => keyring.addFromUri(uri));
+// Timed before any node runs, so nothing else competes for the cores.
+const times = timeSignatureAndTransfer(process.env.MICROPAY_NODE);
 // Weights, then the bulk load on the same node; its chain is kept until its loaded blocks
 // were re-executed (their import time).
 const { result: weights, imports: bulkImports } = await loadThenReexecute({ logName: 'perf.log' }, async (node) => {
@@ -43,11 +46,13 @@ const { result: weights, imports: bulkImports } = await loadThenReexecute({ logN
       ` (target ≥ ${fmt(TARGETS.defaultTokensPerSecond)})`,
   );
   const b = w.bulk;
+  const signatures = printSignatureCeiling(api, w, times);
   console.log(
     `bulk shape (${b.blocks} token blocks of ${b.purchasesPerBlock} × ${b.perPurchase} tokens per extrinsic): ${us(b.weightPerToken)} per token;` +
       ` ceilings ${fmt(b.byWeight)} tokens/s by weight, ${fmt(b.byLength)} tokens/s by length` +
       ` (${fmt(b.bytesPerToken, 1)} bytes/token) (target ≥ ${fmt(TARGETS.bulkTokensPerSecond)}:` +
-      ` ${verdict(Math.min(b.byWeight, b.byLength) >= TARGETS.bulkTokensPerSecond)} at best)`,
+      ` ${verdict(Math.min(b.byWeight, b.byLength) >= TARGETS.bulkTokensPerSecond)} at best)` +
+      (signatures ? `; ${fmt(signatures.bulkBySignatures)} tokens/s by signatures` : ''),
   );
 
   console.log('\n== Bulk shape on this dev node (extrinsics built and signed up front)');
@@ -84,4 +89,30 @@ if (FLOW_SECONDS > 0) {
     flowLoad(node, keyring, { rate: FLOW_RATE, seconds: FLOW_SECONDS }),
   );
   printFlow({ ...flow, imports }, { slotSeconds: weights.slotSeconds });
+}
+
+/**
+ * Prints what the buyers' signature checks alone cost and allow (scripts/perf/signatures.mjs);
+ * returns the figures, or null when they could not be timed.
+ */
+function printSignatureCeiling(api, w, times) {
+  if (times.unavailable) {
+    console.log(`signature ceiling: not measured (${times.unavailable})`);
+    return null;
+  }
+  const s = signatureCeiling(times, w, {
+    baseExtrinsic: Number(api.consts.system.blockWeights.perClass.normal.baseExtrinsic.refTime.toBigInt()),
+    dbRead: Number(api.consts.system.dbWeight.read.toBigInt()),
+    dbWrite: Number(api.consts.system.dbWeight.write.toBigInt()),
+    tokensPerPurchase: api.consts.micropay.maxTokensPerPurchase.toNumber(),
+  });
+  console.log(
+    `signatures: one sr25519 check takes ${fmt(times.signatureNs / 1000, 1)} µs here and a transfer's compute` +
+      ` ${fmt(times.transferNs / 1000, 1)} µs (the runtime's weights price that transfer's compute ${fmt(s.scale, 2)}× this machine's time),` +
+      ` so one check weighs ${us(s.signature)}, ${fmt(s.signatureVsTransfer, 3)} of a transfer; with the purchase's settled id` +
+      ` (one read, one write) a purchase's own floor is ${us(s.floor)}, ${fmt(s.floorVsTransfer, 3)} of a transfer,` +
+      ` which leaves ${us(s.leftUnderFifth)} under 1/5 of a transfer for its share of the token block, its tokens and its event;` +
+      ` ceilings by signatures ${fmt(s.defaultBySignatures)} tokens/s at the default shape (10 tokens per check)`,
+  );
+  return s;
 }
