@@ -347,12 +347,32 @@ impl<T: Config> Pallet<T> {
 				});
 				continue;
 			}
+			// A run's tokens share their word and bank: each reaches the ledger once per run.
+			let mut word: Option<((BatchId, u32), u128)> = None;
+			let mut redeemed: Option<(&T::AccountId, BalanceOf<T>)> = None;
 			for (token, bank, value) in verdict.valid.iter() {
 				let bits = scope.mark_spent(token);
-				ledger.words.insert((token.batch, token.word()), bits);
-				let owed = ledger.redemptions.entry(bank.clone()).or_insert_with(Zero::zero);
-				*owed = owed.saturating_add(*value);
+				let key = (token.batch, token.word());
+				if let Some((left, left_bits)) =
+					word.replace((key, bits)).filter(|(at, _)| *at != key)
+				{
+					ledger.words.insert(left, left_bits);
+				}
+				match &mut redeemed {
+					Some((at, sum)) if *at == bank => *sum = sum.saturating_add(*value),
+					_ => {
+						if let Some((left, sum)) = redeemed.replace((bank, *value)) {
+							Self::owe_redemption(ledger, left, sum);
+						}
+					},
+				}
 				summary.redeemed = summary.redeemed.saturating_add(*value);
+			}
+			if let Some((left, left_bits)) = word {
+				ledger.words.insert(left, left_bits);
+			}
+			if let Some((left, sum)) = redeemed {
+				Self::owe_redemption(ledger, left, sum);
 			}
 			let payout: BalanceOf<T> =
 				merchant_payout(verdict.value.saturated_into(), info.rho).saturated_into();
@@ -373,6 +393,16 @@ impl<T: Config> Pallet<T> {
 		}
 		summary.risk = block_risk(verdicts.iter().map(Self::books), info.rho);
 		summary
+	}
+
+	/// Adds `amount` to what the extrinsic redeems from `bank`.
+	fn owe_redemption(ledger: &mut CallLedger<T>, bank: &T::AccountId, amount: BalanceOf<T>) {
+		match ledger.redemptions.get_mut(bank) {
+			Some(owed) => *owed = owed.saturating_add(amount),
+			None => {
+				ledger.redemptions.insert(bank.clone(), amount);
+			},
+		}
 	}
 
 	/// Settles what an extrinsic's token blocks owe: redemptions first (so payouts can use

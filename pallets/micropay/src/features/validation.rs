@@ -57,6 +57,9 @@ pub type PurchaseVerdictOf<T> = PurchaseVerdict<
 pub struct Scope<T: Config> {
 	batches: BTreeMap<BatchId, Option<BatchOf<T>>>,
 	words: BTreeMap<(BatchId, u32), u128>,
+	/// The word last read or marked, ahead of `words`: a run's tokens share their word, so
+	/// they reach the map once per word instead of once per token.
+	word_cursor: Option<((BatchId, u32), u128)>,
 	held: BTreeMap<T::AccountId, BalanceOf<T>>,
 	/// Collateral claimed by accepted purchases so far, per bank.
 	claimed: BTreeMap<T::AccountId, BalanceOf<T>>,
@@ -70,6 +73,7 @@ impl<T: Config> Scope<T> {
 		Self {
 			batches: BTreeMap::new(),
 			words: BTreeMap::new(),
+			word_cursor: None,
 			held: BTreeMap::new(),
 			claimed: BTreeMap::new(),
 			settled: BTreeSet::new(),
@@ -81,9 +85,19 @@ impl<T: Config> Scope<T> {
 	}
 
 	fn word(&mut self, token: &TokenId) -> &mut u128 {
-		self.words
-			.entry((token.batch, token.word()))
-			.or_insert_with(|| SpentWords::<T>::get(token.batch, token.word()))
+		let key = (token.batch, token.word());
+		if !matches!(self.word_cursor, Some((at, _)) if at == key) {
+			let bits = match self.words.get(&key) {
+				Some(bits) => *bits,
+				None => SpentWords::<T>::get(key.0, key.1),
+			};
+			if let Some((left, left_bits)) = self.word_cursor.replace((key, bits)) {
+				self.words.insert(left, left_bits);
+			}
+		}
+		// The cursor holds `key` now; `get_or_insert` only names it.
+		let (_, bits) = self.word_cursor.get_or_insert((key, 0));
+		bits
 	}
 
 	fn is_spent(&mut self, token: &TokenId) -> bool {
@@ -98,9 +112,12 @@ impl<T: Config> Scope<T> {
 	}
 
 	fn held_collateral(&mut self, bank: &T::AccountId) -> BalanceOf<T> {
-		*self.held.entry(bank.clone()).or_insert_with(|| {
-			T::Currency::balance_on_hold(&HoldReason::BankCollateral.into(), bank)
-		})
+		if let Some(held) = self.held.get(bank) {
+			return *held;
+		}
+		let held = T::Currency::balance_on_hold(&HoldReason::BankCollateral.into(), bank);
+		self.held.insert(bank.clone(), held);
+		held
 	}
 
 	fn is_settled(&self, id: &PurchaseId) -> bool {
@@ -152,8 +169,10 @@ impl<T: Config> Pallet<T> {
 		scope: &mut Scope<T>,
 	) -> Vec<PurchaseVerdictOf<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut seen_tokens = BTreeSet::<TokenId>::new();
+		let mut seen_tokens = SeenTokens::default();
 		let mut seen_ids = BTreeSet::<PurchaseId>::new();
+		// The batch of the token before: a run's tokens share it.
+		let mut last_batch: Option<(BatchId, Option<BatchOf<T>>)> = None;
 
 		purchases
 			.iter()
@@ -181,9 +200,12 @@ impl<T: Config> Pallet<T> {
 				// Whether any of its tokens is issued and not expired.
 				let mut live = false;
 				for token in purchase.tokens.iter() {
-					let first_use = seen_tokens.insert(*token);
-					let batch = scope.batch(token.batch);
-					if let Some(batch) = batch.as_ref().filter(|batch| token.index < batch.count) {
+					let first_use = seen_tokens.first_use(token);
+					if !matches!(&last_batch, Some((id, _)) if *id == token.batch) {
+						last_batch = Some((token.batch, scope.batch(token.batch)));
+					}
+					let batch = last_batch.as_ref().and_then(|(_, batch)| batch.as_ref());
+					if let Some(batch) = batch.filter(|batch| token.index < batch.count) {
 						verdict.value = verdict.value.saturating_add(batch.value);
 						verdict.expires_by = Some(
 							verdict
@@ -196,7 +218,7 @@ impl<T: Config> Pallet<T> {
 						if !first_use {
 							return Some(InvalidReason::DoubleSpentInBlock);
 						}
-						Self::check_token(token, buyer, now, batch.as_ref(), scope, &claims)
+						Self::check_token(token, buyer, now, batch, scope, &claims)
 					});
 					// Both vectors are bounded like `purchase.tokens`, so pushes cannot fail.
 					match (reason, batch) {
@@ -204,9 +226,14 @@ impl<T: Config> Pallet<T> {
 							let _ = verdict.invalid.try_push((*token, reason));
 						},
 						(None, Some(batch)) => {
-							let claim = claims.entry(batch.bank.clone()).or_insert_with(Zero::zero);
-							*claim = claim.saturating_add(batch.value);
-							let _ = verdict.valid.try_push((*token, batch.bank, batch.value));
+							match claims.get_mut(&batch.bank) {
+								Some(claim) => *claim = claim.saturating_add(batch.value),
+								None => {
+									claims.insert(batch.bank.clone(), batch.value);
+								},
+							}
+							let _ =
+								verdict.valid.try_push((*token, batch.bank.clone(), batch.value));
 						},
 						(None, None) => {
 							let _ = verdict.invalid.try_push((*token, InvalidReason::Unknown));
@@ -261,5 +288,31 @@ impl<T: Config> Pallet<T> {
 			return Some(InvalidReason::CollateralMissing);
 		}
 		None
+	}
+}
+
+/// The tokens seen so far in one token block, as bits per (batch, word): a run's tokens reach
+/// the map once per word instead of once per token.
+#[derive(Default)]
+struct SeenTokens {
+	words: BTreeMap<(BatchId, u32), u128>,
+	/// The word of the token before, ahead of `words`.
+	cursor: Option<((BatchId, u32), u128)>,
+}
+
+impl SeenTokens {
+	/// Marks `token` seen; whether it was not seen before.
+	fn first_use(&mut self, token: &TokenId) -> bool {
+		let key = (token.batch, token.word());
+		if !matches!(self.cursor, Some((at, _)) if at == key) {
+			let bits = self.words.get(&key).copied().unwrap_or(0);
+			if let Some((left, left_bits)) = self.cursor.replace((key, bits)) {
+				self.words.insert(left, left_bits);
+			}
+		}
+		let (_, bits) = self.cursor.get_or_insert((key, 0));
+		let first = *bits & token.bit() == 0;
+		*bits |= token.bit();
+		first
 	}
 }

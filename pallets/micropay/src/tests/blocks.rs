@@ -237,6 +237,69 @@ fn a_token_repeated_inside_one_purchase_is_double_spent_in_block() {
 	});
 }
 
+/// A purchase's tokens hopping between two words of one batch and a batch of another bank:
+/// each token is checked against its own word, marked in it and redeemed from its own bank,
+/// and a token seen earlier in the block is caught even after other words came between.
+#[test]
+fn tokens_alternating_between_words_batches_and_banks_are_each_checked_once() {
+	build_and_execute(|| {
+		let second_bank = account("//SecondBank");
+		assert_ok!(<Balances as Mutate<_>>::transfer(
+			&bank(),
+			&second_bank,
+			10_000,
+			Preservation::Preserve
+		));
+		assert_ok!(Micropay::register_bank(RuntimeOrigin::root(), second_bank.clone()));
+		let wide = issue(&buyer(), 140, V, 100);
+		let other = crate::NextBatchId::<Test>::get();
+		assert_ok!(Micropay::issue_tokens(
+			RuntimeOrigin::signed(second_bank.clone()),
+			buyer(),
+			4,
+			V,
+			100
+		));
+		let held_by =
+			|who: &AccountId| Balances::balance_on_hold(&HoldReason::BankCollateral.into(), who);
+		let (first_before, second_before) = (collateral(), held_by(&second_bank));
+		let t = TokenId::new;
+		let hopping =
+			vec![t(wide, 0), t(wide, 130), t(other, 0), t(wide, 1), t(other, 1), t(wide, 131)];
+		// Token wide:2 again after a token of another batch and bank came between.
+		let repeated = vec![t(wide, 2), t(other, 2), t(wide, 2)];
+		assert_ok!(submit(
+			0,
+			vec![
+				purchase_at(&buyer_pair(), &merchant(), hopping.clone(), false, 1),
+				purchase_at(&buyer_pair(), &merchant(), repeated, false, 2),
+			]
+		));
+		assert_eq!(reported_invalid(), vec![(t(wide, 2), InvalidReason::DoubleSpentInBlock)]);
+		for token in &hopping {
+			assert_eq!(Micropay::token_status(*token), crate::TokenStatus::Spent, "{token:?}");
+		}
+		// The rejected purchase's tokens stay unspent.
+		assert!(matches!(Micropay::token_status(t(wide, 2)), crate::TokenStatus::Unspent { .. }));
+		assert!(matches!(Micropay::token_status(t(other, 2)), crate::TokenStatus::Unspent { .. }));
+		assert_eq!(crate::SpentWords::<Test>::get(wide, 0), 0b11);
+		assert_eq!(crate::SpentWords::<Test>::get(wide, 1), 0b1100);
+		assert_eq!(crate::SpentWords::<Test>::get(other, 0), 0b11);
+		assert_eq!(first_before - collateral(), 4 * V, "four tokens of the first bank");
+		assert_eq!(second_before - held_by(&second_bank), 2 * V, "two of the second");
+		let s = summary();
+		// Valid counts the rejected purchase's two good tokens too; only the accepted redeem.
+		assert_eq!((s.valid, s.rejected, s.redeemed), (8, 1, 6 * V));
+
+		// Spent on chain now, in its word past the first.
+		assert_ok!(submit(
+			1,
+			vec![purchase_at(&buyer_pair(), &merchant(), vec![t(wide, 130)], false, 3)]
+		));
+		assert_eq!(summary().invalid.double_spent_on_chain, 1);
+	});
+}
+
 #[test]
 fn a_replayed_purchase_is_double_sold() {
 	build_and_execute(|| {
