@@ -54,8 +54,37 @@ impl frame_system::Config for Runtime {
 	/// The node stores state in ParityDB, so storage access is priced for it, as measured on
 	/// the reference machine (`weights::paritydb`).
 	type DbWeight = ParityDbWeight;
+	/// The system calls and the transaction extensions (nonce, era, genesis, weight checks)
+	/// priced with `DbWeight`; the prelude's `()` prices their storage at RocksDB's reference
+	/// weights (25 µs a read, 100 µs a write), which this node does not run.
+	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Runtime;
+	use crate::weights::paritydb::ParityDbWeight;
+	use frame_support::weights::constants::RocksDbWeight;
+	use frame_system::ExtensionsWeightInfo;
+
+	/// Every signed extrinsic's extensions read and write storage (the sender's nonce, the fee
+	/// payer's account), and the node keeps that storage in ParityDB: a nonce bump is priced
+	/// at the runtime's database weights, not at frame-system's RocksDB defaults (a 100 µs
+	/// write), which would overcharge every extrinsic, a plain transfer most of all.
+	#[test]
+	fn transaction_extensions_price_storage_at_the_nodes_database_weights() {
+		let nonce = <Runtime as frame_system::Config>::ExtensionsWeightInfo::check_nonce();
+		let storage = ParityDbWeight::get().reads_writes(1, 1);
+		assert!(nonce.ref_time() >= storage.ref_time(), "the nonce's read and write are priced");
+		assert!(
+			nonce.ref_time() < RocksDbWeight::get().writes(1).ref_time(),
+			"check_nonce weighs {} ps",
+			nonce.ref_time()
+		);
+	}
 }
