@@ -1,6 +1,6 @@
 //! The database's weights, measured on the reference machine by the node's `benchmark
 //! storage` on a chain database that the real-path load had filled (`scripts/db-weights.sh`):
-//! 153,500 keys, ParityDB, state version 1.
+//! 153,467 keys, ParityDB, state version 1 (2026-12-03; the machine of that day's stop).
 //!
 //! They replace frame-support's reference values for ParityDB (read 8 µs, write 50 µs). The
 //! check that they are not too low is the real-path load's own: every block it loads is
@@ -16,11 +16,11 @@ parameter_types! {
 	/// ParityDB on this machine.
 	pub const ParityDbWeight: RuntimeDbWeight = RuntimeDbWeight {
 		// Time to read one storage item: the average over every key of the database
-		// (median 5,531 ns; 95th percentile 6,672 ns; 99th 9,057 ns).
-		read: 6_077 * WEIGHT_REF_TIME_PER_NANOS,
+		// (median 4,685 ns; 95th percentile 6,093 ns; 99th 7,306 ns).
+		read: 5_260 * WEIGHT_REF_TIME_PER_NANOS,
 		// Time to write one storage item, amortized over batches of 100,000 keys (a loaded
 		// block commits tens of thousands).
-		write: 8_178 * WEIGHT_REF_TIME_PER_NANOS,
+		write: 7_447 * WEIGHT_REF_TIME_PER_NANOS,
 	};
 }
 
