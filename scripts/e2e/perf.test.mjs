@@ -20,8 +20,9 @@ test('the slope of the medians ignores a repeat disturbed at one point', () => {
 test('a signature is priced in the runtime units through the transfer and bounds the tokens per block', () => {
   const ms = 1_000_000_000; // ps
   const w = { transfer: { refTime: 400_000_000n }, normalMax: BigInt(1.5 * 1000 * ms), slotSeconds: 6 };
-  // The runtime's transfer: 300 µs base + 60 µs compute + one 10 µs read + one 30 µs write.
-  const prices = { baseExtrinsic: 300_000_000, dbRead: 10_000_000, dbWrite: 30_000_000, tokensPerPurchase: 64 };
+  // The runtime's transfer: its call 60 µs of compute + one 10 µs read + one 30 µs write; base
+  // and extensions make the signed extrinsic 400 µs.
+  const prices = { transferCall: 100_000_000, dbRead: 10_000_000, dbWrite: 30_000_000, tokensPerPurchase: 64 };
   // Here a transfer's compute takes 30 µs and a signature 15 µs: the runtime's units are 2× this machine's.
   const s = signatureCeiling({ signatureNs: 15_000, transferNs: 30_000, transferReads: 1, transferWrites: 1 }, w, prices);
   assert.equal(s.scale, 2);

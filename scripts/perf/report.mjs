@@ -46,7 +46,7 @@ const { result: weights, imports: bulkImports } = await loadThenReexecute({ logN
       ` (target ≥ ${fmt(TARGETS.defaultTokensPerSecond)})`,
   );
   const b = w.bulk;
-  const signatures = printSignatureCeiling(api, w, times);
+  const signatures = await printSignatureCeiling(api, w, times, eve);
   console.log(
     `bulk shape (${b.blocks} token blocks of ${b.purchasesPerBlock} × ${b.perPurchase} tokens per extrinsic): ${us(b.weightPerToken)} per token;` +
       ` ceilings ${fmt(b.byWeight)} tokens/s by weight, ${fmt(b.byLength)} tokens/s by length` +
@@ -55,6 +55,7 @@ const { result: weights, imports: bulkImports } = await loadThenReexecute({ logN
       (signatures ? `; ${fmt(signatures.bulkBySignatures)} tokens/s by signatures` : ''),
   );
 
+  if (LOAD_SECONDS <= 0) return { ...w, loadedNumbers: [] };
   console.log('\n== Bulk shape on this dev node (extrinsics built and signed up front)');
   const c = api.consts.micropay;
   const perPurchase = c.maxTokensPerPurchase.toNumber();
@@ -95,20 +96,22 @@ if (FLOW_SECONDS > 0) {
  * Prints what the buyers' signature checks alone cost and allow (scripts/perf/signatures.mjs);
  * returns the figures, or null when they could not be timed.
  */
-function printSignatureCeiling(api, w, times) {
+async function printSignatureCeiling(api, w, times, eve) {
   if (times.unavailable) {
     console.log(`signature ceiling: not measured (${times.unavailable})`);
     return null;
   }
+  const call = api.tx.balances.transferKeepAlive(eve.address, 1n);
+  const callInfo = await api.call.transactionPaymentCallApi.queryCallInfo(call, call.encodedLength);
   const s = signatureCeiling(times, w, {
-    baseExtrinsic: Number(api.consts.system.blockWeights.perClass.normal.baseExtrinsic.refTime.toBigInt()),
+    transferCall: Number(callInfo.weight.refTime.toBigInt()),
     dbRead: Number(api.consts.system.dbWeight.read.toBigInt()),
     dbWrite: Number(api.consts.system.dbWeight.write.toBigInt()),
     tokensPerPurchase: api.consts.micropay.maxTokensPerPurchase.toNumber(),
   });
   console.log(
-    `signatures: one sr25519 check takes ${fmt(times.signatureNs / 1000, 1)} µs here and a transfer's compute` +
-      ` ${fmt(times.transferNs / 1000, 1)} µs (the runtime's weights price that transfer's compute ${fmt(s.scale, 2)}× this machine's time),` +
+    `signatures: one sr25519 check takes ${fmt(times.signatureNs / 1000, 1)} µs here and a transfer's call` +
+      ` ${fmt(times.transferNs / 1000, 1)} µs (the runtime's weights price that call's compute ${fmt(s.scale, 2)}× this machine's time),` +
       ` so one check weighs ${us(s.signature)}, ${fmt(s.signatureVsTransfer, 3)} of a transfer; with the purchase's settled id` +
       ` (one read, one write) a purchase's own floor is ${us(s.floor)}, ${fmt(s.floorVsTransfer, 3)} of a transfer,` +
       ` which leaves ${us(s.leftUnderFifth)} under 1/5 of a transfer for its share of the token block, its tokens and its event;` +

@@ -5,8 +5,9 @@
 // The check is timed on this machine with the node's `benchmark pallet` (FRAME's baseline
 // `sr25519_verification`), next to `pallet_balances::transfer_keep_alive` timed the same way.
 // The runtime's weights may come from another machine (scripts/benchmark.sh's), so the
-// signature is priced in the runtime's units through the transfer: the signature's time here
-// times the runtime's compute weight of a transfer over the transfer's time here.
+// signature is priced in the runtime's units through the transfer's call: the signature's time
+// here times the runtime's compute weight of that call (its weight less its reads and writes)
+// over the call's time here.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,12 +82,12 @@ export function timeSignatureAndTransfer(node, { steps = 10, repeat = 10 } = {})
 /**
  * The signature's price in the runtime's weight (ps) and the ceilings it sets, from the times
  * of `timeSignatureAndTransfer` and the live runtime's figures of the weight report `w`
- * (`transfer.refTime` includes the base extrinsic weight). `dbRead`/`dbWrite` are the
+ * (`transfer.refTime`: the whole signed extrinsic, base and extensions included).
+ * `transferCall` is the weight of the transfer's call alone; `dbRead`/`dbWrite` are the
  * runtime's database weights (ps).
  */
-export function signatureCeiling(times, w, { baseExtrinsic, dbRead, dbWrite, tokensPerPurchase }) {
-  const transferCompute =
-    Number(w.transfer.refTime) - baseExtrinsic - times.transferReads * dbRead - times.transferWrites * dbWrite;
+export function signatureCeiling(times, w, { transferCall, dbRead, dbWrite, tokensPerPurchase }) {
+  const transferCompute = transferCall - times.transferReads * dbRead - times.transferWrites * dbWrite;
   const scale = transferCompute / (times.transferNs * 1000);
   const signature = times.signatureNs * 1000 * scale;
   // A purchase's own floor: its signature check and its settled id (one read and one write:
