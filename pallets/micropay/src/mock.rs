@@ -336,6 +336,34 @@ pub fn issue(owner: &AccountId, count: u32, value: Balance, expires_at: u64) -> 
 	id
 }
 
+/// A second bank, funded by the genesis bank and registered; issues `count` tokens of `value`
+/// to `owner`, expiring at `expires_at`. Returns the bank and the batch.
+pub fn second_bank_issuing(
+	owner: &AccountId,
+	count: u32,
+	value: Balance,
+	expires_at: u64,
+) -> (AccountId, BatchId) {
+	use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+	let second = account("//SecondBank");
+	frame_support::assert_ok!(<Balances as Mutate<_>>::transfer(
+		&bank(),
+		&second,
+		10_000,
+		Preservation::Preserve
+	));
+	frame_support::assert_ok!(Micropay::register_bank(RuntimeOrigin::root(), second.clone()));
+	let batch = NextBatchId::<Test>::get();
+	frame_support::assert_ok!(Micropay::issue_tokens(
+		RuntimeOrigin::signed(second.clone()),
+		owner.clone(),
+		count,
+		value,
+		expires_at
+	));
+	(second, batch)
+}
+
 /// Token ids `first .. first + n` of `batch`.
 pub fn tokens(batch: BatchId, first: u32, n: u32) -> Vec<TokenId> {
 	(first..first + n).map(|index| TokenId::new(batch, index)).collect()

@@ -243,23 +243,8 @@ fn a_token_repeated_inside_one_purchase_is_double_spent_in_block() {
 #[test]
 fn tokens_alternating_between_words_batches_and_banks_are_each_checked_once() {
 	build_and_execute(|| {
-		let second_bank = account("//SecondBank");
-		assert_ok!(<Balances as Mutate<_>>::transfer(
-			&bank(),
-			&second_bank,
-			10_000,
-			Preservation::Preserve
-		));
-		assert_ok!(Micropay::register_bank(RuntimeOrigin::root(), second_bank.clone()));
 		let wide = issue(&buyer(), 140, V, 100);
-		let other = crate::NextBatchId::<Test>::get();
-		assert_ok!(Micropay::issue_tokens(
-			RuntimeOrigin::signed(second_bank.clone()),
-			buyer(),
-			4,
-			V,
-			100
-		));
+		let (second_bank, other) = second_bank_issuing(&buyer(), 4, V, 100);
 		let held_by =
 			|who: &AccountId| Balances::balance_on_hold(&HoldReason::BankCollateral.into(), who);
 		let (first_before, second_before) = (collateral(), held_by(&second_bank));

@@ -246,18 +246,8 @@ fn the_refund_never_exceeds_the_charge_and_a_clean_call_is_charged_its_banks() {
 #[test]
 fn a_call_redeeming_more_banks_than_its_witness_changes_nothing() {
 	build_and_execute(|| {
-		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
-		let second_bank = account("//SecondBank");
-		assert_ok!(<Balances as Mutate<_>>::transfer(
-			&bank(),
-			&second_bank,
-			10_000,
-			Preservation::Preserve
-		));
-		assert_ok!(Micropay::register_bank(RuntimeOrigin::root(), second_bank.clone()));
 		let mine = issue(&buyer(), 2, V, 100);
-		let other = crate::NextBatchId::<Test>::get();
-		assert_ok!(Micropay::issue_tokens(RuntimeOrigin::signed(second_bank), buyer(), 2, V, 100));
+		let (_, other) = second_bank_issuing(&buyer(), 2, V, 100);
 		let block = || {
 			vec![token_block(
 				&buyer(),
