@@ -56,10 +56,8 @@ pub type PurchaseVerdictOf<T> = PurchaseVerdict<
 /// state as if the earlier token blocks had been settled in extrinsics before it.
 pub struct Scope<T: Config> {
 	batches: BTreeMap<BatchId, Option<BatchOf<T>>>,
-	words: BTreeMap<(BatchId, u32), u128>,
-	/// The word last read or marked, ahead of `words`: a run's tokens share their word, so
-	/// they reach the map once per word instead of once per token.
-	word_cursor: Option<((BatchId, u32), u128)>,
+	/// Spent bits per (batch, word), read from storage on first use.
+	words: CursoredWords,
 	held: BTreeMap<T::AccountId, BalanceOf<T>>,
 	/// Collateral claimed by accepted purchases so far, per bank.
 	claimed: BTreeMap<T::AccountId, BalanceOf<T>>,
@@ -72,8 +70,7 @@ impl<T: Config> Scope<T> {
 	pub fn new() -> Self {
 		Self {
 			batches: BTreeMap::new(),
-			words: BTreeMap::new(),
-			word_cursor: None,
+			words: CursoredWords::default(),
 			held: BTreeMap::new(),
 			claimed: BTreeMap::new(),
 			settled: BTreeSet::new(),
@@ -85,19 +82,7 @@ impl<T: Config> Scope<T> {
 	}
 
 	fn word(&mut self, token: &TokenId) -> &mut u128 {
-		let key = (token.batch, token.word());
-		if !matches!(self.word_cursor, Some((at, _)) if at == key) {
-			let bits = match self.words.get(&key) {
-				Some(bits) => *bits,
-				None => SpentWords::<T>::get(key.0, key.1),
-			};
-			if let Some((left, left_bits)) = self.word_cursor.replace((key, bits)) {
-				self.words.insert(left, left_bits);
-			}
-		}
-		// The cursor holds `key` now; `get_or_insert` only names it.
-		let (_, bits) = self.word_cursor.get_or_insert((key, 0));
-		bits
+		self.words.word(token, || SpentWords::<T>::get(token.batch, token.word()))
 	}
 
 	fn is_spent(&mut self, token: &TokenId) -> bool {
@@ -169,7 +154,8 @@ impl<T: Config> Pallet<T> {
 		scope: &mut Scope<T>,
 	) -> Vec<PurchaseVerdictOf<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut seen_tokens = SeenTokens::default();
+		// The tokens seen so far in this token block, as bits per word.
+		let mut seen_tokens = CursoredWords::default();
 		let mut seen_ids = BTreeSet::<PurchaseId>::new();
 		// The batch of the token before: a run's tokens share it.
 		let mut last_batch: Option<(BatchId, Option<BatchOf<T>>)> = None;
@@ -200,7 +186,9 @@ impl<T: Config> Pallet<T> {
 				// Whether any of its tokens is issued and not expired.
 				let mut live = false;
 				for token in purchase.tokens.iter() {
-					let first_use = seen_tokens.first_use(token);
+					let seen = seen_tokens.word(token, || 0);
+					let first_use = *seen & token.bit() == 0;
+					*seen |= token.bit();
 					if !matches!(&last_batch, Some((id, _)) if *id == token.batch) {
 						last_batch = Some((token.batch, scope.batch(token.batch)));
 					}
@@ -291,28 +279,26 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// The tokens seen so far in one token block, as bits per (batch, word): a run's tokens reach
-/// the map once per word instead of once per token.
+/// Bits per (batch, word) with the word last used held ahead of the map: a run's tokens
+/// share their word, so they reach the map once per word instead of once per token.
 #[derive(Default)]
-struct SeenTokens {
+struct CursoredWords {
 	words: BTreeMap<(BatchId, u32), u128>,
-	/// The word of the token before, ahead of `words`.
 	cursor: Option<((BatchId, u32), u128)>,
 }
 
-impl SeenTokens {
-	/// Marks `token` seen; whether it was not seen before.
-	fn first_use(&mut self, token: &TokenId) -> bool {
+impl CursoredWords {
+	/// The bits of `token`'s word; `load` gives them the first time the word is used.
+	fn word(&mut self, token: &TokenId, load: impl FnOnce() -> u128) -> &mut u128 {
 		let key = (token.batch, token.word());
 		if !matches!(self.cursor, Some((at, _)) if at == key) {
-			let bits = self.words.get(&key).copied().unwrap_or(0);
+			let bits = self.words.get(&key).copied().unwrap_or_else(load);
 			if let Some((left, left_bits)) = self.cursor.replace((key, bits)) {
 				self.words.insert(left, left_bits);
 			}
 		}
+		// The cursor holds `key` now; `get_or_insert` only names it.
 		let (_, bits) = self.cursor.get_or_insert((key, 0));
-		let first = *bits & token.bit() == 0;
-		*bits |= token.bit();
-		first
+		bits
 	}
 }
