@@ -8,10 +8,9 @@ import { u8aToHex } from '@polkadot/util';
 import { deskRequest, sendToDesk } from '../lib/desk.mjs';
 import { sendAndWaitInBlock } from '../lib/devnode.mjs';
 import { issueEach } from './load.mjs';
+import { percentile } from './stats.mjs';
 
 const TOKENS_PER_PURCHASE = 10;
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Issues each buyer a batch; with `initialSize`, Alice sets their `W_0` to it. */
 async function prepareBuyers(api, keyring, buyerCount, tokensEach, initialSize, label) {

@@ -14,12 +14,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { deskRequest } from '../lib/desk.mjs';
 import { openDeskSocket } from './desk-socket.mjs';
 import { issueEach } from './load.mjs';
+import { median, percentile } from './stats.mjs';
 
 export const TOKENS_PER_PURCHASE = 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted, p) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
  * Chain-side records, one per imported block, and the finalized head. Blocks are only noted

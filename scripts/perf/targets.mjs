@@ -1,5 +1,7 @@
 // Issue 13's targets and how the report prints a number next to its target and its
 // ceilings. Targets are reported, never asserted.
+import { median } from './stats.mjs';
+
 export const TARGETS = {
   /** Validated tokens/s at the default shape, through the desk and the worker. */
   defaultTokensPerSecond: 20_000,
@@ -59,13 +61,12 @@ export function printFlow(r, { slotSeconds = 6 } = {}) {
 /** Loaded blocks' import times (reexecute.mjs) against the `budget` in ms. */
 export function printImports(imports, budget) {
   if (!imports?.length) return;
-  const ms = imports.map((b) => b.ms).sort((a, b) => a - b);
-  const weights = imports.map((b) => b.weightMs).sort((a, b) => a - b);
-  const mid = (sorted) => sorted[Math.floor(sorted.length / 2)];
+  const ms = imports.map((b) => b.ms);
+  const weights = imports.map((b) => b.weightMs);
   const worst = imports.reduce((a, b) => (b.ms > a.ms ? b : a));
   console.log(
-    `block import, re-executed on a quiet machine (benchmark block, ${imports.length} loaded blocks): median ${fmt(mid(ms))} ms,` +
+    `block import, re-executed on a quiet machine (benchmark block, ${imports.length} loaded blocks): median ${fmt(median(ms))} ms,` +
       ` max ${fmt(worst.ms)} ms (target ≤ ${fmt(budget)} ms: ${verdict(worst.ms <= budget)}); the blocks' consumed weight:` +
-      ` median ${fmt(mid(weights))} ms (the slowest block: ${fmt(worst.ms)} ms for ${fmt(worst.weightMs)} ms of weight)`,
+      ` median ${fmt(median(weights))} ms (the slowest block: ${fmt(worst.ms)} ms for ${fmt(worst.weightMs)} ms of weight)`,
   );
 }
